@@ -1,0 +1,31 @@
+//! `GET /health` (no auth) and `GET /metrics` (no auth on loopback, a token otherwise).
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::state::AppState;
+use actix_web::{HttpResponse, web};
+use diesel::connection::SimpleConnection;
+use serde_json::json;
+
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let db = state.clone();
+    let db_ok = web::block(move || db.db.get().ok().is_some_and(|mut c| c.batch_execute("SELECT 1").is_ok()))
+        .await
+        .unwrap_or(false);
+    let body = json!({
+        "status": if db_ok { "ok" } else { "degraded" },
+        "municipality": state.settings.municipality,
+        "database": if db_ok { "ok" } else { "unavailable" },
+        // Joining the federation is the federation issue's work; until then a node is standalone.
+        "coordinator": "disconnected",
+    });
+    if db_ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+}
+
+pub async fn metrics(state: web::Data<AppState>, caller: Option<Caller>) -> Result<HttpResponse, ApiError> {
+    if !state.loopback && caller.is_none() {
+        return Err(ApiError::unauthorized());
+    }
+    state.metrics.set_pool_state(state.db.state());
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render()))
+}

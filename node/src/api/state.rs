@@ -1,0 +1,16 @@
+//! What every handler shares.
+
+use crate::config::Settings;
+use crate::crypto::NodeKeys;
+use crate::db::Pool;
+use crate::metrics::Metrics;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Pool,
+    pub keys: Arc<NodeKeys>,
+    pub metrics: Arc<Metrics>,
+    /// True when the HTTP listener is on a loopback address (then /metrics needs no token).
+    pub loopback: bool,
+}

@@ -1,0 +1,173 @@
+//! `vrs-node bench import`: generates residents, imports them end to end (parse,
+//! validate, seal, index, commit) and, in the same run, loads the same file with the
+//! sqlite3 CLI's `.import` (and `psql \copy` for PostgreSQL) as the baseline.
+
+use crate::crypto::NodeKeys;
+use crate::db::{self, DatabaseUrl};
+use crate::import::{ImportMode, ImportOptions, import_residents};
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+use vrs_protocol::MunicipalityCode;
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Residents CSV import beside `sqlite3 .import` (and `psql \copy`).
+    Import {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+        /// Also benchmark PostgreSQL; the database must be empty (it is migrated).
+        #[arg(long)]
+        postgres_url: Option<String>,
+        /// Where the generated file and the SQLite databases go (default: a temp dir).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
+}
+
+pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Import { count, postgres_url, dir } => {
+            let tmp =
+                tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
+            bench_import(count, postgres_url.as_deref(), tmp.path())
+        }
+    }
+}
+
+struct Figure {
+    name: String,
+    ours: f64,
+    baseline: Option<(String, f64)>,
+    target: String,
+    met: bool,
+}
+
+fn bench_import(count: u64, postgres_url: Option<&str>, dir: &Path) -> anyhow::Result<()> {
+    let csv = dir.join("residents.csv");
+    let t = Instant::now();
+    let opts = vrs_demo::DemoOptions {
+        municipality: MunicipalityCode::parse("141003").context("constant code")?,
+        count,
+        seed: 7,
+        encoding: vrs_demo::Encoding::Utf8,
+        header: true,
+        error_rate: 0.0,
+        today: crate::today(),
+    };
+    vrs_demo::write_residents(&opts, std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&csv)?))?;
+    let size = std::fs::metadata(&csv)?.len();
+    eprintln!("generated {count} residents ({:.0} MB) in {:.1} s", size as f64 / 1e6, t.elapsed().as_secs_f64());
+
+    let mut figures = Vec::new();
+    let sqlite_base = sqlite3_import(&csv, &dir.join("baseline.sqlite"), count)?;
+    let ours = import_once(DatabaseUrl::Sqlite(dir.join("vrs.sqlite").display().to_string()), &csv, count)?;
+    figures.push(Figure {
+        name: "import, SQLite (rows/s)".into(),
+        ours,
+        baseline: Some(("sqlite3 .import".into(), sqlite_base)),
+        target: ">= 150,000 and >= 0.5x baseline".into(),
+        met: ours >= 150_000.0 && ours >= sqlite_base / 2.0,
+    });
+    if let Some(url) = postgres_url {
+        let pg_base = psql_copy(url, &csv, count)?;
+        let ours = import_once(DatabaseUrl::parse(url)?, &csv, count)?;
+        figures.push(Figure {
+            name: "import, PostgreSQL (rows/s)".into(),
+            ours,
+            baseline: Some(("psql \\copy".into(), pg_base)),
+            target: ">= 100,000".into(),
+            met: ours >= 100_000.0,
+        });
+    }
+    let peak_mb = peak_rss_kb().map(|kb| kb as f64 / 1024.0).unwrap_or(f64::NAN);
+    figures.push(Figure {
+        name: "peak RSS of this process (MB)".into(),
+        ours: peak_mb,
+        baseline: None,
+        target: "< 300 (for 3.77 M rows)".into(),
+        met: peak_mb < 300.0,
+    });
+    print_table(count, &figures);
+    Ok(())
+}
+
+fn import_once(url: DatabaseUrl, csv: &Path, count: u64) -> anyhow::Result<f64> {
+    let pool = db::open(url, "normal", 2)?;
+    let keys = NodeKeys::from_master(&[1u8; 32]);
+    let opts = ImportOptions {
+        mode: ImportMode::AllOrNothing,
+        charset: None,
+        batch_rows: 2000,
+        max_rejections_reported: 100,
+        actor: "bench".into(),
+        role: "admin".into(),
+        today: crate::today(),
+    };
+    let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(csv)?);
+    let mut conn = pool.get()?;
+    let t = Instant::now();
+    let report = import_residents(&mut conn, &keys, input, &opts, None)?;
+    let secs = t.elapsed().as_secs_f64();
+    if !report.committed || report.inserted != count {
+        bail!(
+            "benchmark import did not commit every row: {} inserted, {} rejected",
+            report.inserted,
+            report.rejected_total
+        );
+    }
+    Ok(count as f64 / secs)
+}
+
+fn sqlite3_import(csv: &Path, db: &Path, count: u64) -> anyhow::Result<f64> {
+    let script = format!(".mode csv\n.import '{}' residents_plain\n", csv.display());
+    let t = Instant::now();
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg(script)
+        .output()
+        .context("the sqlite3 CLI is needed for the baseline (apt-get install sqlite3)")?;
+    let secs = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("sqlite3 .import failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(count as f64 / secs)
+}
+
+fn psql_copy(url: &str, csv: &Path, count: u64) -> anyhow::Result<f64> {
+    let setup = "DROP TABLE IF EXISTS residents_plain; CREATE TABLE residents_plain (a text, b text, c text, d text, e text, f text, g text, h text, i text, j text);";
+    let run = |sql: &str| Command::new("psql").args(["-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql]).output();
+    let out = run(setup).context("psql is needed for the PostgreSQL baseline")?;
+    if !out.status.success() {
+        bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let t = Instant::now();
+    let out = run(&format!("\\copy residents_plain FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display()))?;
+    let secs = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("psql \\copy failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let _ = run("DROP TABLE residents_plain");
+    Ok(count as f64 / secs)
+}
+
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn print_table(count: u64, figures: &[Figure]) {
+    println!("residents import benchmark, {count} rows");
+    println!("{:<32} {:>12} {:>20} {:>12} {:>8}  target / met", "figure", "ours", "baseline", "base value", "ratio");
+    for f in figures {
+        let (bname, bval, ratio) = match &f.baseline {
+            Some((n, v)) => (n.as_str(), format!("{v:.0}"), format!("{:.2}", f.ours / v)),
+            None => ("-", "-".into(), "-".into()),
+        };
+        let met = if f.met { "met" } else { "NOT MET" };
+        println!("{:<32} {:>12.0} {:>20} {:>12} {:>8}  {} / {met}", f.name, f.ours, bname, bval, ratio, f.target);
+    }
+}

@@ -1,0 +1,195 @@
+//! What each subcommand does.
+
+use super::{Command, DemoArgs, ImportCommand, InitArgs, UserCommand};
+use crate::config::{Secret, Settings};
+use crate::crypto::NodeKeys;
+use crate::db::users::{self, Role};
+use crate::db::{self, DatabaseUrl};
+use crate::import::reader::Charset;
+use crate::import::{ImportError, ImportMode, ImportOptions, import_residents};
+use crate::server::{self, KEY_FILE};
+use anyhow::{Context, bail};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use vrs_protocol::MunicipalityCode;
+
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Init(args) => init(args),
+        Command::Serve(d) => serve(&d.data_dir),
+        Command::User(UserCommand::Add { data_dir, name, role }) => user_add(&data_dir, &name, &role),
+        Command::Import(ImportCommand::Residents { data_dir, on_error, charset, file }) => {
+            import_file(&data_dir, on_error.as_deref(), charset.as_deref(), &file)
+        }
+        Command::DemoData(args) => demo_data(args),
+        Command::Bench(b) => super::bench::run(b),
+    }
+}
+
+fn init(args: InitArgs) -> anyhow::Result<()> {
+    let code = MunicipalityCode::parse(&args.municipality).context("--municipality")?;
+    let muni = crate::municipalities::lookup(code).context("--municipality is not in the municipality master")?;
+    let dir = &args.data_dir;
+    if dir.join(crate::config::SETTINGS_FILE).exists() {
+        bail!("{} is already initialised", dir.display());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut settings = Settings { municipality: code.to_string(), ..Settings::default() };
+    settings.http.listen = args.http_listen;
+    settings.federation.p2p_listen = args.p2p_listen;
+    if let Some(url) = args.database_url {
+        settings.database.url = Secret(url);
+    }
+    if let Some(fed) = &args.federation {
+        let text = std::fs::read_to_string(fed).with_context(|| format!("cannot read {}", fed.display()))?;
+        serde_json::from_str::<serde_json::Value>(&text).with_context(|| format!("{} is not JSON", fed.display()))?;
+        std::fs::write(dir.join("federation.json"), text)?;
+        settings.federation.file = Some("federation.json".into());
+    }
+    settings.validate()?;
+    NodeKeys::generate_file(&dir.join(KEY_FILE))?;
+    let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(dir);
+    db::open(url, &settings.database.sqlite_synchronous, 1)?;
+    settings.write(dir)?;
+    eprintln!("initialised the node for {} {} in {}", code, muni.name, dir.display());
+    Ok(())
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+fn serve(data_dir: &Path) -> anyhow::Result<()> {
+    let settings = Settings::load(data_dir)?;
+    init_logging(&settings);
+    let addr = settings.http_listen()?;
+    let state = server::open_state(data_dir, settings)?;
+    let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(%addr, municipality = %state.settings.municipality, "node listening");
+    actix_web::rt::System::new().block_on(server::run(state, listener))?;
+    tracing::info!("node stopped");
+    Ok(())
+}
+
+fn open_db(data_dir: &Path) -> anyhow::Result<(Settings, db::Pool)> {
+    let settings = Settings::load(data_dir)?;
+    let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(data_dir);
+    let pool = db::open(url, &settings.database.sqlite_synchronous, 2)?;
+    Ok((settings, pool))
+}
+
+fn user_add(data_dir: &Path, name: &str, role: &str) -> anyhow::Result<()> {
+    let role = Role::parse(role).context("--role must be admin, staff, site or auditor")?;
+    if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        bail!("--name must be 1 to 100 printable characters");
+    }
+    let (_, pool) = open_db(data_dir)?;
+    let mut conn = pool.get()?;
+    let token = users::add(&mut conn, name, role)?;
+    println!("{token}");
+    Ok(())
+}
+
+fn import_file(data_dir: &Path, on_error: Option<&str>, charset: Option<&str>, file: &Path) -> anyhow::Result<()> {
+    let mode = match on_error {
+        None | Some("abort") => ImportMode::AllOrNothing,
+        Some("skip") => ImportMode::SkipInvalid,
+        Some(_) => bail!("--on-error must be skip or abort"),
+    };
+    let charset = match charset {
+        None => None,
+        Some(c) => Some(Charset::from_label(c).context("--charset must be utf-8 or shift_jis")?),
+    };
+    let (settings, pool) = open_db(data_dir)?;
+    let keys = NodeKeys::load(&data_dir.join(KEY_FILE))?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+    let opts = ImportOptions {
+        mode,
+        charset,
+        batch_rows: settings.import.batch_rows,
+        max_rejections_reported: settings.import.max_rejections_reported,
+        actor: format!("cli:{}", whoami()),
+        role: "admin".into(),
+        today: crate::today(),
+    };
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let progress = std::io::stderr().is_terminal().then(|| spawn_progress(size, counter.clone()));
+    let mut conn = pool.get()?;
+    let result = import_residents(&mut conn, &keys, std::io::BufReader::new(input), &opts, Some(counter));
+    if let Some((bar, handle)) = progress {
+        bar.finish_and_clear();
+        let _ = handle.join();
+    }
+    match result {
+        Ok(report) => {
+            serde_json::to_writer_pretty(std::io::stdout(), &report)?;
+            println!();
+            if !report.committed {
+                bail!(
+                    "{} rows were rejected; nothing was written (use --on-error skip to keep the valid rows)",
+                    report.rejected_total
+                );
+            }
+            Ok(())
+        }
+        Err(ImportError::File(r)) => bail!("line {}: {}: {}; nothing was written", r.line, r.error, r.message),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn whoami() -> String {
+    std::env::var("USER").unwrap_or_else(|_| "operator".into())
+}
+
+type Progress = (indicatif::ProgressBar, std::thread::JoinHandle<()>);
+
+/// A progress bar driven by the bytes the import has read.
+fn spawn_progress(size: u64, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Progress {
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let b = bar.clone();
+    let handle = std::thread::spawn(move || {
+        while !b.is_finished() {
+            b.set_position(counter.load(std::sync::atomic::Ordering::Relaxed));
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    });
+    (bar, handle)
+}
+
+fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
+    let encoding = match args.encoding.as_str() {
+        "utf-8" | "utf8" => vrs_demo::Encoding::Utf8,
+        "cp932" | "shift_jis" => vrs_demo::Encoding::Cp932,
+        _ => bail!("--encoding must be utf-8 or cp932"),
+    };
+    if !(0.0..=1.0).contains(&args.error_rate) {
+        bail!("--error-rate must be between 0 and 1");
+    }
+    let opts = vrs_demo::DemoOptions {
+        municipality: MunicipalityCode::parse(&args.municipality).context("--municipality")?,
+        count: args.count,
+        seed: args.seed,
+        encoding,
+        header: !args.no_header,
+        error_rate: args.error_rate,
+        today: crate::today(),
+    };
+    let summary = match &args.out {
+        Some(path) => {
+            let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            vrs_demo::write_residents(&opts, std::io::BufWriter::with_capacity(1 << 20, f))?
+        }
+        None => vrs_demo::write_residents(&opts, std::io::BufWriter::new(std::io::stdout().lock()))?,
+    };
+    std::io::stdout().flush()?;
+    eprintln!("wrote {} rows ({} with an injected error)", summary.rows, summary.injected_errors);
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The `vrs-node` command line (names fixed by interface.md).
+
+pub mod bench;
+pub mod commands;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "vrs-node", version, about = "A municipality's VRS node")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the node's data dir: settings, data key, database.
+    Init(InitArgs),
+    /// Run the node until SIGTERM/SIGINT.
+    Serve(DataDir),
+    /// Manage API users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write a synthetic residents CSV (realistic names, valid identifiers).
+    DemoData(DemoArgs),
+    /// Benchmarks that print figures beside a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct DataDir {
+    #[arg(long)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// 全国地方公共団体コード (6 digits with check digit), e.g. 131016.
+    #[arg(long)]
+    pub municipality: String,
+    /// The coordinator's federation.json (joining is done by `serve`).
+    #[arg(long)]
+    pub federation: Option<PathBuf>,
+    /// sqlite://PATH (default: an SQLite file in the data dir) or postgres://...
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long, default_value = "/ip4/127.0.0.1/tcp/0")]
+    pub p2p_listen: String,
+    #[arg(long)]
+    pub http_listen: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; prints the new API token alone on stdout.
+    Add {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// admin, staff, site or auditor.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import a residents CSV (same code path as POST /api/v1/residents/import).
+    Residents {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// `skip` writes the valid rows and reports the rest; default is all-or-nothing.
+        #[arg(long)]
+        on_error: Option<String>,
+        /// utf-8 or shift_jis; detected when absent.
+        #[arg(long)]
+        charset: Option<String>,
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[arg(long)]
+    pub municipality: String,
+    #[arg(long)]
+    pub count: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// utf-8 or cp932.
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: String,
+    /// Fraction of rows given one injected error (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    #[arg(long)]
+    pub no_header: bool,
+    /// Output file (default: stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}

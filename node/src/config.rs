@@ -1,0 +1,215 @@
+//! Node settings: defaults in code, then `DIR/node.toml`, then `VRS_...` environment
+//! variables (`VRS_HTTP__LISTEN=127.0.0.1:9000`). Validated once at start-up.
+
+use crate::municipalities;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const SETTINGS_FILE: &str = "node.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The municipality this node serves (全国地方公共団体コード).
+    pub municipality: String,
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub federation: FederationSettings,
+    pub import: ImportSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` (relative paths are inside the data dir) or `postgres://...`.
+    pub url: Secret,
+    pub pool_size: u32,
+    /// SQLite `synchronous`: `full` survives power loss at each commit; `normal` only a crash.
+    pub sqlite_synchronous: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub listen: String,
+    /// The largest residents CSV accepted in one request.
+    pub max_import_bytes: u64,
+    /// Seconds to let requests finish after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FederationSettings {
+    /// The coordinator's `federation.json`, copied into the data dir by `init`/`join`.
+    pub file: Option<PathBuf>,
+    pub p2p_listen: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Rows validated and written together; bounds memory and sizes the look-up queries.
+    pub batch_rows: usize,
+    /// Rejections listed in an answer; `rejected_total` always has the full count.
+    pub max_rejections_reported: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `vrs_node=debug,info`.
+    pub level: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            municipality: String::new(),
+            database: DatabaseSettings {
+                url: Secret("sqlite://vrs.sqlite".into()),
+                pool_size: 8,
+                sqlite_synchronous: "full".into(),
+            },
+            http: HttpSettings {
+                listen: "127.0.0.1:8080".into(),
+                max_import_bytes: 4 << 30,
+                shutdown_timeout_secs: 30,
+            },
+            federation: FederationSettings { file: None, p2p_listen: "/ip4/127.0.0.1/tcp/0".into() },
+            import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
+            log: LogSettings { format: "text".into(), level: "info".into() },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read settings: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid setting {field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { field, reason: reason.into() }
+}
+
+impl Settings {
+    /// Loads the layered settings for the node whose data lives in `data_dir`.
+    pub fn load(data_dir: &Path) -> Result<Self, ConfigError> {
+        let env: config::Map<String, String> =
+            std::env::vars().filter(|(k, _)| k.starts_with("VRS_") && !k.starts_with("VRS_TEST_")).collect();
+        let built = config::Config::builder()
+            .add_source(config::Config::try_from(&Settings::default())?)
+            .add_source(config::File::from(data_dir.join(SETTINGS_FILE)).required(true))
+            .add_source(config::Environment::with_prefix("VRS").prefix_separator("_").separator("__").source(Some(env)))
+            .build()?;
+        let settings: Settings = built.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let code = vrs_protocol::MunicipalityCode::parse(&self.municipality)
+            .map_err(|e| invalid("municipality", e.to_string()))?;
+        if municipalities::lookup(code).is_none() {
+            return Err(invalid("municipality", "not in the municipality master"));
+        }
+        self.http_listen()?;
+        crate::db::DatabaseUrl::parse(self.database.url.expose())
+            .map_err(|e| invalid("database.url", e.to_string()))?;
+        if !["full", "normal"].contains(&self.database.sqlite_synchronous.as_str()) {
+            return Err(invalid("database.sqlite_synchronous", "must be full or normal"));
+        }
+        if self.database.pool_size == 0 || self.database.pool_size > 256 {
+            return Err(invalid("database.pool_size", "must be 1..=256"));
+        }
+        if !(1..=20_000).contains(&self.import.batch_rows) {
+            return Err(invalid("import.batch_rows", "must be 1..=20000"));
+        }
+        if !["text", "json"].contains(&self.log.format.as_str()) {
+            return Err(invalid("log.format", "must be text or json"));
+        }
+        Ok(())
+    }
+
+    pub fn http_listen(&self) -> Result<SocketAddr, ConfigError> {
+        self.http.listen.parse().map_err(|_| invalid("http.listen", "must be IP:PORT"))
+    }
+
+    pub fn municipality_code(&self) -> vrs_protocol::MunicipalityCode {
+        // validate() has checked it; an unvalidated Settings never reaches the server.
+        vrs_protocol::MunicipalityCode::parse(&self.municipality)
+            .unwrap_or_else(|_| vrs_protocol::MunicipalityCode::parse("131016").expect("constant is valid"))
+    }
+
+    pub fn write(&self, data_dir: &Path) -> std::io::Result<()> {
+        let text = toml::to_string_pretty(self).map_err(std::io::Error::other)?;
+        let header = "# VRS node settings. Every key can be overridden by VRS_<SECTION>__<KEY>.\n\n";
+        std::fs::write(data_dir.join(SETTINGS_FILE), format!("{header}{text}"))
+    }
+}
+
+/// A setting that must never be printed (a database URL may carry a password).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_layers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Settings { municipality: "131016".into(), ..Settings::default() };
+        s.http.listen = "127.0.0.1:9001".into();
+        s.write(dir.path()).unwrap();
+        let loaded = Settings::load(dir.path()).unwrap();
+        assert_eq!(loaded.http.listen, "127.0.0.1:9001");
+        assert_eq!(loaded.municipality, "131016");
+    }
+
+    #[test]
+    fn invalid_values_are_refused_with_the_field_named() {
+        let mut s = Settings { municipality: "131017".into(), ..Settings::default() };
+        assert!(s.validate().unwrap_err().to_string().contains("municipality"));
+        s.municipality = "131016".into();
+        s.http.listen = "nowhere".into();
+        assert!(s.validate().unwrap_err().to_string().contains("http.listen"));
+        s.http.listen = "127.0.0.1:1".into();
+        s.database.url = Secret("mysql://x".into());
+        assert!(s.validate().unwrap_err().to_string().contains("database.url"));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SETTINGS_FILE), "municipality = \"131016\"\nlisten = \"x\"\n").unwrap();
+        assert!(Settings::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret("postgres://u:hunter2@h/db".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,178 @@
+//! Storage: one diesel codebase over SQLite (embedded default) and PostgreSQL.
+//!
+//! The backend is chosen from the URL scheme (never by trial), each backend has its own
+//! embedded migrations, and queries that the multi-backend cannot express are written
+//! once and compiled per backend through [`with_conn!`].
+
+pub mod access_log;
+pub mod residents;
+pub mod schema;
+pub mod users;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::path::Path;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the concrete inner connection, compiling it once per
+/// backend. Use it where the DSL differs (bulk inserts) or the multi-backend lacks a form.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgresql($c) => $body,
+        }
+    };
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL scheme (use sqlite://PATH or postgres://...)")]
+    Scheme,
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+    #[error("database error: {0}")]
+    Query(String),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(e: diesel::result::Error) -> Self {
+        DbError::Query(describe(&e))
+    }
+}
+
+/// Describes a diesel error without the offending values: PostgreSQL's constraint
+/// messages quote the key ("Key (coupon_number)=(…)"), which may be personal data.
+pub fn describe(e: &diesel::result::Error) -> String {
+    match e {
+        diesel::result::Error::DatabaseError(kind, info) => {
+            format!("{kind:?} on {}", info.constraint_name().or(info.table_name()).unwrap_or("?"))
+        }
+        other => other.to_string(),
+    }
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, DbError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(DbError::Scheme);
+            }
+            Ok(DatabaseUrl::Sqlite(path.to_owned()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(url.to_owned()))
+        } else {
+            Err(DbError::Scheme)
+        }
+    }
+
+    /// Resolves a relative SQLite path against the node's data dir.
+    pub fn in_data_dir(self, data_dir: &Path) -> Self {
+        match self {
+            DatabaseUrl::Sqlite(p) if Path::new(&p).is_relative() => {
+                DatabaseUrl::Sqlite(data_dir.join(p).display().to_string())
+            }
+            other => other,
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+    sqlite_synchronous: String,
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl, sqlite_synchronous: &str) -> Self {
+        Manager { url, sqlite_synchronous: sqlite_synchronous.to_owned() }
+    }
+
+    pub fn establish(&self) -> Result<DbConn, DbError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
+                // WAL lets readers run beside the one writer; foreign keys are off by default in SQLite.
+                c.batch_execute(&format!(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = FILE;",
+                    self.sqlite_synchronous
+                ))
+                .map_err(|e| DbError::Connect(describe(&e)))?;
+                Ok(DbConn::Sqlite(c))
+            }
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Postgresql)
+                .map_err(|e| DbError::Connect(e.to_string())),
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.establish().map_err(|e| r2d2::Error::ConnectionError(ConnectionError::BadConnection(e.to_string())))
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Opens the database, applies pending migrations, and returns a pool.
+pub fn open(url: DatabaseUrl, sqlite_synchronous: &str, pool_size: u32) -> Result<Pool, DbError> {
+    let manager = Manager::new(url, sqlite_synchronous);
+    let mut conn = manager.establish()?;
+    migrate(&mut conn)?;
+    drop(conn);
+    r2d2::Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(std::time::Duration::from_secs(30))
+        .build(manager)
+        .map_err(|e| DbError::Connect(e.to_string()))
+}
+
+pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
+    let result = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| DbError::Migrate(e.to_string()))
+}
+
+/// Seconds since the Unix epoch, the time unit of every timestamp column.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}

@@ -1,0 +1,81 @@
+//! The diesel schema shared by both backends. Each migration folder (sqlite, postgres)
+//! must produce these tables; `tests/schema_matches.rs` checks it on both databases.
+
+diesel::table! {
+    residents (atena) {
+        atena -> Text,
+        family_name -> Text,
+        given_name -> Text,
+        family_kana -> Text,
+        given_kana -> Text,
+        birth_date -> Text,
+        sex -> SmallInt,
+        status -> SmallInt,
+        coupon_number -> Text,
+        row_digest -> Binary,
+        import_id -> BigInt,
+        import_line -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    coupon_history (id) {
+        id -> BigInt,
+        atena -> Text,
+        coupon_number -> Text,
+        deactivated_at -> BigInt,
+        import_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    my_numbers (atena) {
+        atena -> Text,
+        lookup_hash -> Binary,
+        sealed -> Binary,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        token_hash -> Binary,
+        created_at -> BigInt,
+        disabled_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        started_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+        actor -> Text,
+        mode -> Text,
+        outcome -> Text,
+        rows_inserted -> BigInt,
+        rows_updated -> BigInt,
+        rows_unchanged -> BigInt,
+        rows_rejected -> BigInt,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        role -> Text,
+        action -> Text,
+        atena -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(my_numbers -> residents (atena));
+diesel::joinable!(coupon_history -> residents (atena));
+diesel::allow_tables_to_appear_in_same_query!(residents, coupon_history, my_numbers, users, imports, access_log);

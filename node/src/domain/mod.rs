@@ -1,0 +1,4 @@
+//! Pure rules: parsing and validating input, no I/O.
+
+pub mod resident_row;
+pub mod text;

@@ -1,0 +1,15 @@
+//! `vrs-node`: thin entry point; the work is in the library.
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = vrs_node::cli::Cli::parse();
+    match vrs_node::cli::commands::run(cli.command) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, as interface.md asks; causes are chained with ": ".
+            eprintln!("vrs-node: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Building and running the node's HTTP server on a pre-bound listener (so tests can bind
+//! port 0). actix stops gracefully on SIGINT/SIGTERM, letting requests finish.
+
+use crate::api::{self, error::ApiError, state::AppState};
+use crate::config::Settings;
+use crate::crypto::NodeKeys;
+use crate::db::{self, DatabaseUrl};
+use crate::metrics::Metrics;
+use actix_web::dev::Service;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub const KEY_FILE: &str = "keys/data.key";
+
+/// Opens everything the node needs from its data dir, failing with one clear reason.
+pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppState> {
+    let keys = NodeKeys::load(&data_dir.join(KEY_FILE))?;
+    let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(data_dir);
+    let pool = db::open(url, &settings.database.sqlite_synchronous, settings.database.pool_size)?;
+    let loopback = settings.http_listen()?.ip().is_loopback();
+    Ok(AppState { settings, db: pool, keys: Arc::new(keys), metrics: Arc::new(Metrics::new()?), loopback })
+}
+
+pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {
+    let shutdown = state.settings.http.shutdown_timeout_secs;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let metrics = data.metrics.clone();
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(api::error::json_error))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::bad_request("invalid_parameter", e.to_string()).into()),
+            )
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Cache-Control", "no-store"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
+            .wrap_fn(move |req, srv| {
+                let start = Instant::now();
+                let metrics = metrics.clone();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    // The route pattern, never the path: a path can hold an atena.
+                    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let method = res.request().method().to_string();
+                    let status = res.status();
+                    let secs = start.elapsed().as_secs_f64();
+                    metrics
+                        .http_duration
+                        .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
+                        .observe(secs);
+                    tracing::info!(%method, %route, status = status.as_u16(), ms = secs * 1000.0, "request");
+                    Ok(res)
+                }
+            })
+            .configure(api::routes)
+            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("route")) }))
+    })
+    .listen(listener)?
+    .shutdown_timeout(shutdown)
+    .run();
+    server.await
+}

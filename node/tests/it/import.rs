@@ -1,0 +1,210 @@
+//! The residents import against a real database: semantics, and each kind of bad input.
+
+use crate::on_both_backends;
+use crate::support::*;
+use vrs_node::db::residents;
+use vrs_node::import::{ImportError, ImportMode::*};
+
+fn rejected(db: &TestDb, csv: &[u8]) -> Vec<(u64, Option<&'static str>, &'static str)> {
+    let report = db.import(csv, AllOrNothing).unwrap();
+    assert!(!report.committed);
+    assert_eq!(db.resident_count(), 0, "all-or-nothing wrote something");
+    report.rejected.iter().map(|r| (r.line, r.column, r.error)).collect()
+}
+
+fn file_error(db: &TestDb, csv: &[u8]) -> (u64, &'static str) {
+    match db.import(csv, SkipInvalid) {
+        Err(ImportError::File(r)) => (r.line, r.error),
+        other => panic!("expected a file error, got {other:?}"),
+    }
+}
+
+on_both_backends! {
+    fn import_then_reimport_is_idempotent(db) {
+        let csv = file(&(0..7).map(row).collect::<Vec<_>>());
+        let r = db.import(&csv, AllOrNothing).unwrap();
+        assert_eq!((r.inserted, r.updated, r.unchanged, r.rejected_total, r.committed), (7, 0, 0, 0, true));
+        let again = db.import(&csv, AllOrNothing).unwrap();
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 7));
+        let v = residents::get(&mut db.conn(), &db.keys, "1003").unwrap().unwrap();
+        assert_eq!(v.name.family_kana, "ヤマダ", "half-width kana stored full-width");
+        assert_eq!(v.birth_date, "1980-04-01");
+        assert_eq!(v.sex, "M");
+        assert_eq!(v.my_number.as_deref(), Some(format!("********{}", &my_number(3)[8..]).as_str()));
+        assert_eq!(v.coupons.len(), 1);
+    }
+
+    fn changed_rows_update_and_a_new_coupon_is_a_reissue(db) {
+        db.import(&file(&[row(0), row(1)]), AllOrNothing).unwrap();
+        let moved = row(0).replace("\r\n", "").trim_end_matches(',').to_owned() + ",1\r\n";
+        let reissued = row(1).replace(&format!("{:010}", 5_000_001), "0123456789");
+        let r = db.import(&file(&[moved, reissued]), AllOrNothing).unwrap();
+        assert_eq!((r.inserted, r.updated, r.unchanged), (0, 2, 0));
+        let v0 = residents::get(&mut db.conn(), &db.keys, "1000").unwrap().unwrap();
+        assert_eq!(v0.status, "moved_out");
+        let v1 = residents::get(&mut db.conn(), &db.keys, "1001").unwrap().unwrap();
+        let coupons: Vec<(String, bool)> = v1.coupons.iter().map(|c| (c.number.clone(), c.active)).collect();
+        assert_eq!(coupons, vec![("0123456789".into(), true), (format!("{:010}", 5_000_001), false)]);
+        // The old coupon still finds the person (a site may read it).
+        let old = vrs_protocol::CouponNumber::parse(&format!("{:010}", 5_000_001)).unwrap();
+        assert_eq!(residents::find_by_coupon(&mut db.conn(), &old).unwrap().as_deref(), Some("1001"));
+    }
+
+    fn an_empty_my_number_never_erases_one(db) {
+        db.import(&file(&[row(0)]), AllOrNothing).unwrap();
+        let without = row(0).replace(&my_number(0), "");
+        let r = db.import(&file(&[without]), AllOrNothing).unwrap();
+        assert_eq!(r.updated, 1);
+        let v = residents::get(&mut db.conn(), &db.keys, "1000").unwrap().unwrap();
+        assert!(v.my_number.is_some());
+        let n = vrs_protocol::MyNumber::parse(&my_number(0)).unwrap();
+        assert_eq!(residents::find_by_my_number(&mut db.conn(), &db.keys, &n).unwrap().as_deref(), Some("1000"));
+    }
+
+    fn all_or_nothing_writes_nothing_and_names_each_bad_row(db) {
+        let bad = row(2).replace("19800401", "20230230");
+        let got = rejected(&db, &file(&[row(0), row(1), bad, row(3), row(4).replace(",1,", ",7,")]));
+        assert_eq!(got, vec![(4, Some("生年月日"), "invalid_date"), (6, Some("性別"), "invalid_sex")]);
+    }
+
+    fn skip_mode_keeps_the_valid_rows(db) {
+        let bad = row(2).replace(&my_number(2), &(my_number(2)[..11].to_owned() + "x"));
+        let r = db.import(&file(&[row(0), row(1), bad, row(3)]), SkipInvalid).unwrap();
+        assert!(r.committed);
+        assert_eq!((r.inserted, r.rejected_total), (3, 1));
+        assert_eq!(r.rejected[0].line, 4);
+        assert_eq!(db.resident_count(), 3);
+    }
+
+    fn duplicates_inside_one_file_point_at_the_first(db) {
+        let dup_atena = row(5).replace("1005,", "1000,");
+        let dup_coupon = row(6).replace(&format!("{:010}", 5_000_006), &format!("{:010}", 5_000_001));
+        let dup_mn = row(7).replace(&my_number(7), &my_number(2));
+        // Rows 0..=4 span two batches (batch size 3), so duplicates are found across batches too.
+        let rows = vec![row(0), row(1), row(2), row(3), row(4), dup_atena, dup_coupon, dup_mn];
+        let report = db.import(&file(&rows), AllOrNothing).unwrap();
+        let got: Vec<_> = report.rejected.iter().map(|r| (r.line, r.error, r.message.clone())).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!((got[0].0, got[0].1), (7, "duplicate_atena"));
+        assert!(got[0].2.contains("line 2"), "{}", got[0].2);
+        assert_eq!((got[1].0, got[1].1), (8, "duplicate_coupon"));
+        assert!(got[1].2.contains("line 3"), "{}", got[1].2);
+        assert_eq!((got[2].0, got[2].1), (9, "duplicate_my_number"));
+        assert!(got[2].2.contains("line 4"), "{}", got[2].2);
+        assert_eq!(db.resident_count(), 0);
+    }
+
+    fn keys_already_held_by_other_residents_are_refused(db) {
+        db.import(&file(&[row(0)]), AllOrNothing).unwrap();
+        let other_coupon = row(1).replace(&format!("{:010}", 5_000_001), &format!("{:010}", 5_000_000));
+        let other_mn = row(2).replace(&my_number(2), &my_number(0));
+        let got = rejected_after(&db, &file(&[other_coupon, other_mn]));
+        assert_eq!(got, vec![(2, "coupon_in_use"), (3, "my_number_in_use")]);
+    }
+
+    fn a_flag_on_a_first_registration_is_refused(db) {
+        let flagged = row(0).replace("\r\n", "").trim_end_matches(',').to_owned() + ",2\r\n";
+        assert_eq!(rejected(&db, &file(&[flagged])), vec![(2, Some("転出/死亡フラグ"), "flag_on_first_registration")]);
+    }
+
+    fn cp932_files_are_detected_and_declared(db) {
+        let text = String::from_utf8(file(&[row(0), row(1)])).unwrap();
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+        let r = db.import(&sjis, AllOrNothing).unwrap();
+        assert_eq!(r.inserted, 2);
+        let v = residents::get(&mut db.conn(), &db.keys, "1001").unwrap().unwrap();
+        assert_eq!((v.name.family.as_str(), v.name.given_kana.as_str()), ("山田", "タロウ"));
+    }
+
+    fn invalid_bytes_are_row_errors(db) {
+        let mut utf8 = file(&[row(0)]);
+        let mut bad = row(1).into_bytes();
+        bad[10] = 0xff;
+        utf8.extend_from_slice(&bad);
+        assert_eq!(rejected(&db, &utf8), vec![(3, None, "invalid_encoding")]);
+
+        let text = String::from_utf8(file(&[row(0), row(1)])).unwrap();
+        let (mut sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+        let sjis = sjis.to_mut();
+        let pos = sjis.len() - 10;
+        sjis[pos] = 0x81; // a lead byte followed by ',' is not CP932
+        sjis[pos + 1] = b',';
+        assert_eq!(rejected(&db, sjis).first().map(|r| (r.0, r.2)), Some((3, "invalid_encoding")));
+    }
+
+    fn structural_problems_of_the_file(db) {
+        assert_eq!(file_error(&db, b""), (1, "empty_file"));
+        assert_eq!(file_error(&db, HEADER.as_bytes()), (1, "no_data_rows"));
+        let mut huge = file(&[row(0)]);
+        huge.extend(std::iter::repeat_n(b'x', 50 * 1024 * 1024));
+        assert_eq!(file_error(&db, &huge), (3, "line_too_long"));
+        assert_eq!(db.resident_count(), 0);
+    }
+
+    fn truncated_last_line_and_wrong_column_counts(db) {
+        let mut csv = file(&[row(0)]);
+        csv.extend_from_slice(b"1001,,\xe5\xb1\xb1"); // cut off mid-row, no newline
+        assert_eq!(rejected(&db, &csv), vec![(3, None, "wrong_column_count")]);
+        let extra = row(1).replace("\r\n", ",extra\r\n");
+        assert_eq!(rejected(&db, &file(&[extra])), vec![(2, None, "wrong_column_count")]);
+    }
+
+    fn formula_like_cells_are_refused(db) {
+        let f = row(0).replace("山田", "\"=cmd|' /C calc'!A0\"");
+        assert_eq!(rejected(&db, &file(&[f])), vec![(2, Some("氏名(姓)"), "formula_like")]);
+    }
+
+    fn quoted_fields_with_newlines_keep_physical_line_numbers(db) {
+        let multi = row(1).replace("太郎", "\"太\n郎\"");
+        let bad = row(2).replace("19800401", "21000101");
+        let got = rejected(&db, &file(&[row(0), multi, bad]));
+        // row(1) starts on line 3 and spans two lines, so the bad row is on line 5. The
+        // newline inside 名 is a control character.
+        assert_eq!(got, vec![(3, Some("氏名(名)"), "control_character"), (5, Some("生年月日"), "date_out_of_range")]);
+    }
+
+    fn no_my_number_in_clear_in_the_database(db) {
+        db.import(&file(&(0..5).map(row).collect::<Vec<_>>()), AllOrNothing).unwrap();
+        let found = database_contains(&db, &my_number(3));
+        assert!(!found, "a My Number is stored in clear");
+        assert!(database_contains(&db, "1003"), "the scan itself must see plain data");
+    }
+}
+
+fn rejected_after(db: &TestDb, csv: &[u8]) -> Vec<(u64, &'static str)> {
+    let before = db.resident_count();
+    let report = db.import(csv, AllOrNothing).unwrap();
+    assert_eq!(db.resident_count(), before);
+    report.rejected.iter().map(|r| (r.line, r.error)).collect()
+}
+
+/// Whether `needle` appears anywhere in the stored data: the SQLite file and WAL bytes,
+/// or every text and bytea column of PostgreSQL (via a full-table text dump).
+fn database_contains(db: &TestDb, needle: &str) -> bool {
+    use diesel::prelude::*;
+    match &db.url {
+        vrs_node::db::DatabaseUrl::Sqlite(path) => {
+            let mut conn = db.raw();
+            diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA wal_checkpoint(FULL)").unwrap();
+            [path.clone(), format!("{path}-wal")].iter().any(|p| {
+                std::fs::read(p).map(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())).unwrap_or(false)
+            })
+        }
+        vrs_node::db::DatabaseUrl::Postgres(_) => {
+            #[derive(QueryableByName)]
+            struct Hit {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let mut conn = db.raw();
+            let hex = hex::encode(needle);
+            let tables = ["residents", "my_numbers", "coupon_history", "users", "imports", "access_log"];
+            tables.iter().any(|t| {
+                let q = format!(
+                    "SELECT count(*) AS n FROM {t} x WHERE x::text LIKE '%{needle}%' OR x::text LIKE '%{hex}%'"
+                );
+                diesel::sql_query(q).get_result::<Hit>(&mut conn).unwrap().n > 0
+            })
+        }
+    }
+}

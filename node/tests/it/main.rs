@@ -1,0 +1,10 @@
+//! Integration tests of the node: one binary, modules per capability. Every database
+//! test runs twice, on SQLite and on PostgreSQL (`VRS_TEST_POSTGRES_URL`, started by
+//! `scripts/test`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
+
+mod classification;
+mod http_api;
+mod import;
+mod import_fuzz;
+mod support;

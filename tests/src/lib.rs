@@ -1,0 +1,126 @@
+//! The local federation launcher and the harness of the end-to-end tests: real
+//! `vrs-node` processes on loopback ports, each with its own data dir and generated
+//! residents. (The coordinator joins the launcher with the federation issue.)
+
+use anyhow::{Context, bail};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The three municipalities of the demo federation.
+pub const DEMO_MUNICIPALITIES: [(&str, &str); 3] = [("131016", "千代田区"), ("141003", "横浜市"), ("011002", "札幌市")];
+
+/// Finds a binary built beside this one (target/<profile>/), for tests and the launcher.
+pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().context("no parent dir")?;
+    // Test binaries live in target/<profile>/deps.
+    if dir.ends_with("deps") {
+        dir = dir.parent().context("no parent dir")?;
+    }
+    let path = dir.join(name);
+    if !path.exists() {
+        bail!("{} not found: build it first (cargo build --workspace --bins)", path.display());
+    }
+    Ok(path)
+}
+
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Runs a command to completion; its stdout on success, a one-line error otherwise.
+pub fn run(cmd: &mut Command) -> anyhow::Result<String> {
+    let out = cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot start {cmd:?}"))?;
+    if !out.status.success() {
+        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// A running `vrs-node serve`, stopped with SIGTERM when dropped.
+pub struct NodeProcess {
+    pub municipality: String,
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub staff_token: String,
+    child: Child,
+}
+
+impl NodeProcess {
+    /// init + user add + demo residents + serve, and waits until /health answers.
+    pub fn start(root: &Path, municipality: &str, residents: u64, database_url: Option<&str>) -> anyhow::Result<Self> {
+        let node = binary("vrs-node")?;
+        let data_dir = root.join(municipality);
+        let port = free_port()?;
+        let listen = format!("127.0.0.1:{port}");
+        let mut init = Command::new(&node);
+        init.args(["init", "--municipality", municipality, "--http-listen", &listen]).arg("--data-dir").arg(&data_dir);
+        if let Some(url) = database_url {
+            init.args(["--database-url", url]);
+        }
+        run(&mut init)?;
+        let staff_token = run(Command::new(&node)
+            .args(["user", "add", "--name", "staff", "--role", "staff"])
+            .arg("--data-dir")
+            .arg(&data_dir))?
+        .trim()
+        .to_owned();
+        if residents > 0 {
+            let csv = data_dir.join("demo-residents.csv");
+            run(Command::new(&node)
+                .args(["demo-data", "--municipality", municipality, "--count", &residents.to_string()])
+                .arg("--out")
+                .arg(&csv))?;
+            run(Command::new(&node).args(["import", "residents"]).arg("--data-dir").arg(&data_dir).arg(&csv))?;
+        }
+        let log = std::fs::File::create(data_dir.join("node.log"))?;
+        let child = Command::new(&node)
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()?;
+        let mut p = NodeProcess {
+            municipality: municipality.to_owned(),
+            url: format!("http://{listen}"),
+            data_dir,
+            staff_token,
+            child,
+        };
+        p.wait_healthy(Duration::from_secs(30))?;
+        Ok(p)
+    }
+
+    fn wait_healthy(&mut self, within: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build()?;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("node {} exited with {status}; see {}/node.log", self.municipality, self.data_dir.display());
+            }
+            if client.get(format!("{}/health", self.url)).send().is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("node {} did not become healthy", self.municipality)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the exit status.
+    pub fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        run(Command::new("kill").args(["-TERM", &self.child.id().to_string()]))?;
+        Ok(self.child.wait()?)
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.stop();
+        }
+    }
+}
