@@ -4,7 +4,6 @@
 use crate::*;
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
 use vrs_protocol::kana::normalize_kana;
 use vrs_protocol::{CivilDate, MunicipalityCode, MyNumber};
 
@@ -366,43 +365,4 @@ proptest! {
         let o = DemoOptions { seed, count, error_rate: rate, today, ..opts(0) };
         check_injection(&o);
     }
-}
-
-/// Generation speed: `cargo test --release -p vrs-demo -- --ignored --nocapture throughput`.
-#[test]
-#[ignore = "benchmark; run in release"]
-fn throughput() {
-    for (encoding, count) in [(Encoding::Utf8, 3_770_000u64), (Encoding::Cp932, 3_770_000), (Encoding::Utf8, 1_000_000)]
-    {
-        let o = DemoOptions { encoding, error_rate: 0.01, header: true, ..opts(count) };
-        let mut out = CountingWriter(0);
-        let start = Instant::now();
-        let summary = write_residents(&o, std::io::BufWriter::new(&mut out)).unwrap();
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "{encoding:?}: {} rows, {:.1} MB in {secs:.2} s = {:.2} M rows/s",
-            summary.rows,
-            out.0 as f64 / 1e6,
-            summary.rows as f64 / secs / 1e6
-        );
-    }
-}
-
-struct CountingWriter(u64);
-
-impl std::io::Write for CountingWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-#[ignore = "prints a sample"]
-fn sample() {
-    let o = DemoOptions { header: true, error_rate: 0.3, ..opts(25) };
-    print!("{}", String::from_utf8(generate(&o).0).unwrap());
 }
