@@ -124,7 +124,7 @@ fn import_once(url: DatabaseUrl, csv: &Path, count: u64) -> anyhow::Result<f64> 
 
 fn sqlite3_import(csv: &Path, db: &Path, count: u64) -> anyhow::Result<f64> {
     // Dot-commands go on stdin; as arguments the CLI reads them as SQL.
-    let script = format!(".mode csv\n.import {} residents_plain\n", csv.display());
+    let script = format!(".mode csv\n.import \"{}\" residents_plain\n", csv.display());
     let t = Instant::now();
     let mut child = Command::new("sqlite3")
         .arg(db)

@@ -93,7 +93,18 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
     .into_iter()
     .map(|(k, atena, import_id, line)| (k, Holder { atena, import_id, line }))
     .collect();
-    let mut mn_holders = my_number_holders(conn, &hashes)?;
+    let mut mn_holders: HashMap<Vec<u8>, Holder> = if hashes.is_empty() {
+        HashMap::new()
+    } else {
+        with_conn!(conn, |c| my_numbers::table
+            .inner_join(residents::table)
+            .filter(my_numbers::lookup_hash.eq_any(&hashes))
+            .select((my_numbers::lookup_hash, residents::atena, residents::import_id, residents::import_line))
+            .load::<(Vec<u8>, String, i64, i64)>(c))?
+        .into_iter()
+        .map(|(k, atena, import_id, line)| (k, Holder { atena, import_id, line }))
+        .collect()
+    };
 
     let mut out = Outcome::default();
     let mut seen_atena: HashMap<&str, i64> = HashMap::new();
@@ -155,36 +166,6 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
     }
     write(conn, &actions, import_id, now, &mut out)?;
     Ok(out)
-}
-
-/// Who holds each of `hashes`. Two indexed look-ups rather than a join, which planners
-/// may answer by scanning every resident once per batch.
-fn my_number_holders(conn: &mut DbConn, hashes: &[&[u8]]) -> Result<HashMap<Vec<u8>, Holder>, DbError> {
-    if hashes.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let found: Vec<(Vec<u8>, String)> = with_conn!(conn, |c| my_numbers::table
-        .filter(my_numbers::lookup_hash.eq_any(hashes))
-        .select((my_numbers::lookup_hash, my_numbers::atena))
-        .load(c))?;
-    if found.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let atenas: Vec<&str> = found.iter().map(|(_, a)| a.as_str()).collect();
-    let marks: HashMap<String, (i64, i64)> = with_conn!(conn, |c| residents::table
-        .filter(residents::atena.eq_any(&atenas))
-        .select((residents::atena, residents::import_id, residents::import_line))
-        .load::<(String, i64, i64)>(c))?
-    .into_iter()
-    .map(|(a, id, line)| (a, (id, line)))
-    .collect();
-    Ok(found
-        .into_iter()
-        .map(|(hash, atena)| {
-            let (import_id, line) = marks.get(&atena).copied().unwrap_or((0, 0));
-            (hash, Holder { atena, import_id, line })
-        })
-        .collect())
 }
 
 fn new_resident(p: &Prepared, import_id: i64, now: i64) -> NewResident<'_> {
