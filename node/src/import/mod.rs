@@ -6,6 +6,7 @@
 //! way every row is validated against the database, so both modes report the same
 //! rejections. Memory is bounded by the batch size and the channel depth.
 
+pub mod bulk;
 pub mod prepare;
 pub mod reader;
 pub mod writer;
@@ -101,13 +102,22 @@ pub fn import_residents<R: Read + Send>(
     };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
     let outcome = std::thread::scope(|scope| {
-        scope.spawn(move || parse(input, keys, opts, bytes_read, tx));
+        let parser = std::thread::Builder::new().name("import-parse".into());
+        if let Err(e) = parser.spawn_scoped(scope, move || parse(input, keys, opts, bytes_read, tx)) {
+            return Err(Abort::Db(DbError::Query(format!("cannot start the import's parser thread: {e}"))));
+        }
         conn.transaction::<(), Abort, _>(|conn| {
+            let first_load = bulk::begin(conn, import_id).map_err(Abort::Db)?;
             for batch in rx.iter() {
                 match batch {
                     Batch::Fatal(r) => return Err(Abort::Fatal(r)),
                     Batch::Rows(rows, parse_rejections) => {
-                        let mut out = writer::apply_batch(conn, &rows, import_id, now).map_err(Abort::Db)?;
+                        let mut out = if first_load {
+                            bulk::apply_batch(conn, &rows, import_id, now)
+                        } else {
+                            writer::apply_batch(conn, &rows, import_id, now)
+                        }
+                        .map_err(Abort::Db)?;
                         report.inserted += out.inserted;
                         report.updated += out.updated;
                         report.unchanged += out.unchanged;
@@ -117,6 +127,11 @@ pub fn import_residents<R: Read + Send>(
                         add_rejections(&mut report, rejections, opts.max_rejections_reported);
                     }
                 }
+            }
+            if first_load {
+                let repeats = bulk::finish(conn).map_err(Abort::Db)?;
+                report.inserted -= repeats.len() as u64;
+                merge_rejections(&mut report, repeats, opts.max_rejections_reported);
             }
             if report.rejected_total > 0 && opts.mode == ImportMode::AllOrNothing {
                 return Err(Abort::Rejected);
@@ -152,6 +167,15 @@ fn add_rejections(report: &mut ImportReport, rejections: Vec<Rejection>, cap: us
             report.rejected.push(r);
         }
     }
+}
+
+/// Adds rejections found after the rows were streamed (they may fall on any line): each
+/// is a row not rejected before, so each counts once.
+fn merge_rejections(report: &mut ImportReport, late: Vec<Rejection>, cap: usize) {
+    report.rejected_total += late.len() as u64;
+    report.rejected.extend(late);
+    report.rejected.sort_by_key(|r| r.line);
+    report.rejected.truncate(cap);
 }
 
 /// The parser thread: CSV records -> validated, sealed rows, in batches.

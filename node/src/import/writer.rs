@@ -20,8 +20,8 @@ pub struct Outcome {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = residents)]
-struct NewResident<'a> {
+#[diesel(table_name = residents, treat_none_as_default_value = false)]
+pub(super) struct NewResident<'a> {
     atena: &'a str,
     family_name: &'a str,
     given_name: &'a str,
@@ -39,8 +39,8 @@ struct NewResident<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = my_numbers)]
-struct NewMyNumber<'a> {
+#[diesel(table_name = my_numbers, treat_none_as_default_value = false)]
+pub(super) struct NewMyNumber<'a> {
     atena: &'a str,
     lookup_hash: &'a [u8],
     sealed: &'a [u8],
@@ -146,7 +146,7 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
         }
         if prior.is_none() && row.status != ResidentStatus::Active {
             bad = true;
-            reject(9, "flag_on_first_registration", "a first registration must have an empty 転出/死亡フラグ".into());
+            out.rejections.push(first_registration_flag(row.line));
         }
         if bad {
             continue;
@@ -168,7 +168,16 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
     Ok(out)
 }
 
-fn new_resident(p: &Prepared, import_id: i64, now: i64) -> NewResident<'_> {
+pub(super) fn first_registration_flag(line: u64) -> Rejection {
+    Rejection::new(
+        line,
+        Some(9),
+        "flag_on_first_registration",
+        "a first registration must have an empty 転出/死亡フラグ",
+    )
+}
+
+pub(super) fn new_resident(p: &Prepared, import_id: i64, now: i64) -> NewResident<'_> {
     let r = &p.row;
     NewResident {
         atena: r.atena.as_str(),
@@ -188,7 +197,7 @@ fn new_resident(p: &Prepared, import_id: i64, now: i64) -> NewResident<'_> {
     }
 }
 
-fn new_my_number(p: &Prepared) -> Option<NewMyNumber<'_>> {
+pub(super) fn new_my_number(p: &Prepared) -> Option<NewMyNumber<'_>> {
     p.my_number.as_ref().map(|m| NewMyNumber { atena: p.row.atena.as_str(), lookup_hash: &m.lookup, sealed: &m.sealed })
 }
 

@@ -77,21 +77,49 @@ on_both_backends! {
     }
 
     fn duplicates_inside_one_file_point_at_the_first(db) {
-        let dup_atena = row(5).replace("1005,", "1000,");
-        let dup_coupon = row(6).replace(&format!("{:010}", 5_000_006), &format!("{:010}", 5_000_001));
-        let dup_mn = row(7).replace(&my_number(7), &my_number(2));
-        // Rows 0..=4 span two batches (batch size 3), so duplicates are found across batches too.
-        let rows = vec![row(0), row(1), row(2), row(3), row(4), dup_atena, dup_coupon, dup_mn];
-        let report = db.import(&file(&rows), AllOrNothing).unwrap();
-        let got: Vec<_> = report.rejected.iter().map(|r| (r.line, r.error, r.message.clone())).collect();
-        assert_eq!(got.len(), 3, "{got:?}");
-        assert_eq!((got[0].0, got[0].1), (7, "duplicate_atena"));
-        assert!(got[0].2.contains("line 2"), "{}", got[0].2);
-        assert_eq!((got[1].0, got[1].1), (8, "duplicate_coupon"));
-        assert!(got[1].2.contains("line 3"), "{}", got[1].2);
-        assert_eq!((got[2].0, got[2].1), (9, "duplicate_my_number"));
-        assert!(got[2].2.contains("line 4"), "{}", got[2].2);
-        assert_eq!(db.resident_count(), 0);
+        // First into the empty register (the bulk path), then into a register that holds
+        // someone else (the row-by-row path): the same file gets the same answer.
+        for before in [0, 1] {
+            let report = db.import(&file(&duplicates_file()), AllOrNothing).unwrap();
+            assert_duplicates_reported(&report);
+            assert_eq!(db.resident_count(), before);
+            assert!(!report.committed);
+            if before == 0 {
+                db.import(&file(&[row(50)]), AllOrNothing).unwrap();
+            }
+        }
+    }
+
+    fn skip_mode_keeps_the_first_of_each_duplicate(db) {
+        for before in [0, 1] {
+            let report = db.import(&file(&duplicates_file()), SkipInvalid).unwrap();
+            assert_duplicates_reported(&report);
+            assert_eq!(report.inserted, 5);
+            assert_eq!(db.resident_count(), before + 5);
+            let mut conn = db.conn();
+            let holder = |coupon: u64, conn: &mut vrs_node::db::DbConn| {
+                let coupon = vrs_protocol::CouponNumber::parse(&format!("{coupon:010}")).unwrap();
+                residents::find_by_coupon(conn, &coupon).unwrap()
+            };
+            assert_eq!(holder(5_000_001, &mut conn).as_deref(), Some("1001"));
+            assert_eq!(holder(5_000_006, &mut conn), None);
+            drop(conn);
+            // Make the register non-empty and the file new again for the second round.
+            let wipe = "DELETE FROM my_numbers; DELETE FROM residents;";
+            diesel::connection::SimpleConnection::batch_execute(&mut db.raw(), wipe).unwrap();
+            db.import(&file(&[row(50)]), AllOrNothing).unwrap();
+        }
+    }
+
+    fn a_first_load_leaves_the_migrated_indexes_behind(db) {
+        let migrated = index_definitions(&db);
+        assert!(migrated.iter().any(|(name, _)| name == "residents_coupon"), "{migrated:?}");
+        db.import(&file(&duplicates_file()), AllOrNothing).unwrap();
+        assert_eq!(index_definitions(&db), migrated, "after a rolled-back first load");
+        db.import(&file(&duplicates_file()), SkipInvalid).unwrap();
+        assert_eq!(index_definitions(&db), migrated, "after a committed first load");
+        let other_coupon = row(20).replace(&format!("{:010}", 5_000_020), &format!("{:010}", 5_000_000));
+        assert_eq!(rejected_after(&db, &file(&[other_coupon])), vec![(2, "coupon_in_use")]);
     }
 
     fn keys_already_held_by_other_residents_are_refused(db) {
@@ -169,6 +197,49 @@ on_both_backends! {
         assert!(!found, "a My Number is stored in clear");
         assert!(database_contains(&db, "1003"), "the scan itself must see plain data");
     }
+}
+
+/// Rows 0..=4, then a repeat of row 0's atena, row 1's coupon and row 2's My Number.
+/// Rows 0..=4 span two batches (batch size 3), so duplicates are found across batches.
+fn duplicates_file() -> Vec<String> {
+    let dup_atena = row(5).replace("1005,", "1000,");
+    let dup_coupon = row(6).replace(&format!("{:010}", 5_000_006), &format!("{:010}", 5_000_001));
+    let dup_mn = row(7).replace(&my_number(7), &my_number(2));
+    vec![row(0), row(1), row(2), row(3), row(4), dup_atena, dup_coupon, dup_mn]
+}
+
+fn assert_duplicates_reported(report: &vrs_node::import::ImportReport) {
+    let got: Vec<_> = report.rejected.iter().map(|r| (r.line, r.error, r.message.clone())).collect();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(report.rejected_total, 3);
+    assert_eq!((got[0].0, got[0].1), (7, "duplicate_atena"));
+    assert!(got[0].2.contains("line 2"), "{}", got[0].2);
+    assert_eq!((got[1].0, got[1].1), (8, "duplicate_coupon"));
+    assert!(got[1].2.contains("line 3"), "{}", got[1].2);
+    assert_eq!((got[2].0, got[2].1), (9, "duplicate_my_number"));
+    assert!(got[2].2.contains("line 4"), "{}", got[2].2);
+}
+
+/// Every index's name and definition, as the database itself reports them.
+fn index_definitions(db: &TestDb) -> Vec<(String, String)> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Index {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        definition: String,
+    }
+    let sql = match db.url {
+        vrs_node::db::DatabaseUrl::Sqlite(_) => {
+            "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+        }
+        vrs_node::db::DatabaseUrl::Postgres(_) => {
+            "SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname"
+        }
+    };
+    let rows: Vec<Index> = diesel::sql_query(sql).load(&mut db.raw()).unwrap();
+    rows.into_iter().map(|i| (i.name, i.definition)).collect()
 }
 
 fn rejected_after(db: &TestDb, csv: &[u8]) -> Vec<(u64, &'static str)> {
