@@ -1,0 +1,99 @@
+//! Frames on a request-response stream: a 4-byte big-endian length, then the bytes. The
+//! length is checked before anything is allocated, so a peer cannot make us buffer more
+//! than [`MAX_FRAME_BYTES`].
+
+use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use libp2p::StreamProtocol;
+use std::io;
+
+/// The one stream protocol the federation speaks; what a frame means is versioned inside it.
+pub const FRAME_PROTOCOL: StreamProtocol = StreamProtocol::new("/vrs/frame/1");
+
+/// The largest frame either side accepts (a statistics answer from a big city is the
+/// largest message; doses and inquiries are a few kilobytes).
+pub const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FrameCodec;
+
+async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    io.read_exact(&mut len).await?;
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes exceeds the limit of {MAX_FRAME_BYTES}"),
+        ));
+    }
+    let mut buf = vec![0u8; len];
+    io.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+async fn write_frame<T: AsyncWrite + Unpin + Send>(io: &mut T, frame: &[u8]) -> io::Result<()> {
+    if frame.len() > MAX_FRAME_BYTES {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "frame exceeds the size limit"));
+    }
+    io.write_all(&(frame.len() as u32).to_be_bytes()).await?;
+    io.write_all(frame).await?;
+    io.close().await
+}
+
+impl libp2p::request_response::Codec for FrameCodec {
+    type Protocol = StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Vec<u8>>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        read_frame(io).await
+    }
+
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Vec<u8>>
+    where
+        T: AsyncRead + Unpin + Send,
+    {
+        read_frame(io).await
+    }
+
+    async fn write_request<T>(&mut self, _: &StreamProtocol, io: &mut T, frame: Vec<u8>) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        write_frame(io, &frame).await
+    }
+
+    async fn write_response<T>(&mut self, _: &StreamProtocol, io: &mut T, frame: Vec<u8>) -> io::Result<()>
+    where
+        T: AsyncWrite + Unpin + Send,
+    {
+        write_frame(io, &frame).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::executor::block_on;
+    use futures::io::Cursor;
+
+    #[test]
+    fn a_frame_round_trips_and_an_oversized_length_is_refused_before_allocating() {
+        let mut buf = Vec::new();
+        block_on(write_frame(&mut Cursor::new(&mut buf), b"hello")).unwrap();
+        assert_eq!(&buf[..4], &5u32.to_be_bytes());
+        assert_eq!(block_on(read_frame(&mut Cursor::new(buf))).unwrap(), b"hello");
+
+        let huge = (MAX_FRAME_BYTES as u32 + 1).to_be_bytes();
+        let err = block_on(read_frame(&mut Cursor::new(huge.to_vec()))).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        let truncated = [0, 0, 0, 9, b'a'];
+        assert_eq!(
+            block_on(read_frame(&mut Cursor::new(truncated.to_vec()))).unwrap_err().kind(),
+            io::ErrorKind::UnexpectedEof
+        );
+    }
+}
