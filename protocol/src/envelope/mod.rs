@@ -45,16 +45,16 @@ impl std::fmt::Debug for Envelope {
 /// Where a message goes and how it is identified. `message_id` and `created_at_ms`
 /// default to a fresh random id and the current time.
 #[derive(Debug, Clone, Copy)]
-pub struct SealParams<'a> {
+pub struct SealParams {
     pub sender: Address,
     pub recipient: Address,
-    pub recipient_key: &'a RecipientKey,
+    pub recipient_key: RecipientKey,
     pub message_id: Option<MessageId>,
     pub created_at_ms: Option<u64>,
 }
 
-impl<'a> SealParams<'a> {
-    pub fn new(sender: Address, recipient: Address, recipient_key: &'a RecipientKey) -> Self {
+impl SealParams {
+    pub fn new(sender: Address, recipient: Address, recipient_key: RecipientKey) -> Self {
         SealParams { sender, recipient, recipient_key, message_id: None, created_at_ms: None }
     }
 
@@ -78,7 +78,7 @@ pub struct Opened {
 
 impl Envelope {
     /// Encrypts `message` to the recipient and signs the result.
-    pub fn seal(signer: &SigningKey, params: SealParams<'_>, message: &Message) -> Result<Envelope, SealError> {
+    pub fn seal(signer: &SigningKey, params: SealParams, message: &Message) -> Result<Envelope, SealError> {
         let seed = Zeroizing::new(crate::id16::random_bytes::<32>().map_err(|_| SealError::Rng)?);
         Self::seal_with_seed(signer, params, message, &seed)
     }
@@ -87,7 +87,7 @@ impl Envelope {
     /// only**: reusing a seed for two payloads to one recipient breaks confidentiality.
     pub fn seal_with_seed(
         signer: &SigningKey,
-        params: SealParams<'_>,
+        params: SealParams,
         message: &Message,
         seed: &[u8; 32],
     ) -> Result<Envelope, SealError> {
@@ -107,7 +107,7 @@ impl Envelope {
                 .map_err(|_| SealError::TooLarge)?,
         };
         let aad = header.encode();
-        let (enc, ciphertext) = hpke_suite::seal(params.recipient_key, &aad, &plaintext, seed)?;
+        let (enc, ciphertext) = hpke_suite::seal(&params.recipient_key, &aad, &plaintext, seed)?;
         if ciphertext.len() != header.ciphertext_len as usize {
             return Err(SealError::Hpke(HpkeFailure::Seal));
         }
