@@ -58,6 +58,12 @@ impl SealParams {
         SealParams { sender, recipient, recipient_key, message_id: None, created_at_ms: None }
     }
 
+    /// An answer to `request`: from its recipient back to its sender, sealed to the
+    /// sender's registry encryption key.
+    pub fn reply_to(request: &Header, sender_encryption_key: RecipientKey) -> Self {
+        SealParams::new(request.recipient, request.sender, sender_encryption_key)
+    }
+
     pub fn message_id(mut self, id: MessageId) -> Self {
         self.message_id = Some(id);
         self

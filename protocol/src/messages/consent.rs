@@ -80,6 +80,13 @@ pub enum ConsentError {
     Incomplete(#[from] FieldError),
 }
 
+impl ConsentError {
+    /// Always `consent_required`: which check failed stays in the holder's log.
+    pub fn wire_code(&self) -> crate::WireErrorCode {
+        crate::WireErrorCode::ConsentRequired
+    }
+}
+
 /// Consent may not be dated later than this past the answering node's clock.
 pub const CONSENT_CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
 

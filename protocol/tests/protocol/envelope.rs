@@ -181,3 +181,16 @@ fn debug_output_has_no_personal_data() {
         assert!(shown.contains("Envelope") && !shown.contains("ciphertext:") && !shown.contains("enc:"), "{shown}");
     }
 }
+
+#[test]
+fn reply_goes_back_to_the_sender() {
+    let mut g = ReplayGuard::default();
+    let req = open(&sealed(&Message::InquiryRequest(inquiry(&signer(1))), T0), &mut g, T0).unwrap();
+    let yokohama_key = decryption(1);
+    let params = SealParams::reply_to(&req.header, yokohama_key.public_key()).created_at_ms(T0);
+    let answer = Message::InquiryAnswer(found_answer());
+    let reply = Envelope::seal(&signer(2), params, &answer).unwrap();
+    assert_eq!((reply.header().sender, reply.header().recipient), (chiyoda(), yokohama()));
+    let got = reply.open(yokohama(), &yokohama_key, &signer(2).public_key(), &mut g, T0).unwrap();
+    assert_eq!(got.message, answer);
+}
