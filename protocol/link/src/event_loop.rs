@@ -325,14 +325,12 @@ impl EventLoop {
                     self.emit(Event::Connected(peer_id));
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
-                if num_established == 0 {
-                    if let Some(kept) = self.kept.get_mut(&peer_id) {
-                        kept.connected = false;
-                        kept.next_dial = Some(Instant::now() + kept.backoff);
-                    }
-                    self.emit(Event::Disconnected(peer_id));
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                if let Some(kept) = self.kept.get_mut(&peer_id) {
+                    kept.connected = false;
+                    kept.next_dial = Some(Instant::now() + kept.backoff);
                 }
+                self.emit(Event::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Frames(event)) => self.on_frames(event),
             _ => {}

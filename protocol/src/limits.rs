@@ -1,0 +1,32 @@
+//! Size limits, enforced by every decoder before it allocates or parses.
+//!
+//! The largest legitimate payload is a big city's statistics answer (cells by date ×
+//! dose × product × sex × age band) or the registry of all 1,741 municipalities (about
+//! 200 KB); 4 MiB leaves room for both while bounding what a peer can make us buffer.
+
+use crate::envelope::layout::{ENC_LEN, HEADER_LEN, SIGNATURE_LEN};
+
+/// Largest plaintext payload that can be sealed.
+pub const MAX_PAYLOAD_BYTES: usize = 4 * 1024 * 1024;
+
+/// AEAD tag appended by ChaCha20-Poly1305 to every ciphertext.
+pub const AEAD_TAG_LEN: usize = 16;
+
+/// Largest ciphertext: the payload plus its tag.
+pub const MAX_CIPHERTEXT_BYTES: usize = MAX_PAYLOAD_BYTES + AEAD_TAG_LEN;
+
+/// Largest envelope on the wire.
+pub const MAX_ENVELOPE_BYTES: usize = HEADER_LEN + ENC_LEN + MAX_CIPHERTEXT_BYTES + SIGNATURE_LEN;
+
+/// Largest frame body (an envelope response adds one tag byte to an envelope).
+pub const MAX_FRAME_BYTES: usize = MAX_ENVELOPE_BYTES + 1;
+
+/// Text fields inside messages (lot numbers, site names, staff user names, reasons).
+pub const MAX_SHORT_TEXT: usize = 64;
+pub const MAX_LONG_TEXT: usize = 1024;
+
+/// Doses in one inquiry answer; nobody has had more than a handful of COVID-19 doses.
+pub const MAX_DOSES_PER_PERSON: usize = 32;
+
+/// Libp2p peer ids are multihashes of the identity key, ~38 bytes for Ed25519.
+pub const MAX_PEER_ID_BYTES: usize = 64;

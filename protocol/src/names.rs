@@ -1,0 +1,21 @@
+//! Versioned libp2p protocol names and the wire format version.
+//!
+//! Two protocols, not one per message kind: every sealed message travels on
+//! [`ENVELOPE_PROTOCOL`] (its kind is in the routing header the coordinator reads), so the
+//! coordinator has one routing path, one size limit and one place to count traffic; the
+//! public, registry-signed node list travels on [`REGISTRY_PROTOCOL`]. A breaking change
+//! to either gets a new name (`/2`), so old and new peers can be told apart at negotiation.
+
+/// Sealed envelopes, both directions: request = one envelope frame, response = one
+/// [`EnvelopeResponse`](crate::EnvelopeResponse) frame.
+pub const ENVELOPE_PROTOCOL: &str = "/vrs/envelope/1";
+
+/// The signed registry: request = [`RegistryRequest`](crate::RegistryRequest) frame,
+/// response = [`RegistryResponse`](crate::RegistryResponse) frame.
+pub const REGISTRY_PROTOCOL: &str = "/vrs/registry/1";
+
+/// The version byte of the envelope layout; equal to the `/1` of [`ENVELOPE_PROTOCOL`].
+pub const WIRE_VERSION: u8 = 1;
+
+/// Every protocol this crate speaks, for registering with the libp2p behaviour.
+pub const ALL_PROTOCOLS: [&str; 2] = [ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL];
