@@ -6,12 +6,8 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use std::io;
 
-/// The one stream protocol the federation speaks; what a frame means is versioned inside it.
-pub const FRAME_PROTOCOL: StreamProtocol = StreamProtocol::new("/vrs/frame/1");
-
-/// The largest frame either side accepts (a statistics answer from a big city is the
-/// largest message; doses and inquiries are a few kilobytes).
-pub const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
+/// The largest frame either side accepts: the protocol's own envelope limit.
+pub const MAX_FRAME_BYTES: usize = vrs_protocol::limits::MAX_FRAME_BYTES;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FrameCodec;

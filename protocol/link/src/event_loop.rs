@@ -1,15 +1,19 @@
 //! The event loop that owns the libp2p swarm, and the [`Client`] handle that drives it.
 
-use crate::codec::{FRAME_PROTOCOL, FrameCodec};
+use crate::codec::FrameCodec;
 use futures::StreamExt;
 use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
-use libp2p::{Multiaddr, PeerId, Swarm, allow_block_list, core::transport::ListenerId, identity::Keypair, ping, tcp};
+use libp2p::{
+    Multiaddr, PeerId, StreamProtocol, Swarm, allow_block_list, core::transport::ListenerId, identity::Keypair, ping,
+    tcp,
+};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use vrs_protocol::{ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL};
 
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
@@ -59,29 +63,42 @@ pub enum Event {
     /// A frame from an authenticated, allowed peer; answer it through `responder`.
     Request {
         peer: PeerId,
+        channel: Channel,
         frame: Vec<u8>,
         responder: Responder,
     },
 }
 
+/// The federation's two request-response protocols (see `vrs_protocol::names`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// Sealed envelopes: request = envelope, response = `EnvelopeResponse`.
+    Envelope,
+    /// The signed registry: `RegistryRequest` / `RegistryResponse`.
+    Registry,
+}
+
 /// Answers one inbound request (dropping it unanswered makes the peer's request fail).
 #[derive(Debug)]
 pub struct Responder {
-    channel: ResponseChannel<Vec<u8>>,
+    channel: Channel,
+    response: ResponseChannel<Vec<u8>>,
     commands: mpsc::WeakSender<Command>,
 }
 
 impl Responder {
     pub async fn respond(self, frame: Vec<u8>) -> Result<(), LinkError> {
         let commands = self.commands.upgrade().ok_or(LinkError::Shutdown)?;
-        commands.send(Command::Respond { channel: self.channel, frame }).await.map_err(|_| LinkError::Shutdown)
+        let command = Command::Respond { channel: self.channel, response: self.response, frame };
+        commands.send(command).await.map_err(|_| LinkError::Shutdown)
     }
 }
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
     allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
-    frames: request_response::Behaviour<FrameCodec>,
+    envelopes: request_response::Behaviour<FrameCodec>,
+    registry: request_response::Behaviour<FrameCodec>,
     ping: ping::Behaviour,
 }
 
@@ -90,8 +107,8 @@ enum Command {
     Listen { addr: Multiaddr, reply: oneshot::Sender<Result<Multiaddr, LinkError>> },
     KeepConnected { peer: PeerId, addr: Multiaddr },
     Allow { peers: HashSet<PeerId> },
-    Request { peer: PeerId, frame: Vec<u8>, reply: oneshot::Sender<Result<Vec<u8>, LinkError>> },
-    Respond { channel: ResponseChannel<Vec<u8>>, frame: Vec<u8> },
+    Request { peer: PeerId, channel: Channel, frame: Vec<u8>, reply: oneshot::Sender<Result<Vec<u8>, LinkError>> },
+    Respond { channel: Channel, response: ResponseChannel<Vec<u8>>, frame: Vec<u8> },
     Connected { reply: oneshot::Sender<Vec<PeerId>> },
 }
 
@@ -125,9 +142,9 @@ impl Client {
     }
 
     /// Sends a frame and waits for the answer frame.
-    pub async fn request(&self, peer: PeerId, frame: Vec<u8>) -> Result<Vec<u8>, LinkError> {
+    pub async fn request(&self, peer: PeerId, channel: Channel, frame: Vec<u8>) -> Result<Vec<u8>, LinkError> {
         let (reply, rx) = oneshot::channel();
-        self.send(Command::Request { peer, frame, reply }).await?;
+        self.send(Command::Request { peer, channel, frame, reply }).await?;
         rx.await.map_err(|_| LinkError::Shutdown)?
     }
 
@@ -145,20 +162,24 @@ impl Client {
 /// Builds the swarm and spawns its event loop on the current tokio runtime.
 pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Receiver<Event>), LinkError> {
     let peer_id = keypair.public().to_peer_id();
-    let rr_config = request_response::Config::default()
-        .with_request_timeout(config.request_timeout)
-        .with_max_concurrent_streams(config.max_concurrent_streams);
+    let rr = |name: &'static str| {
+        let config = request_response::Config::default()
+            .with_request_timeout(config.request_timeout)
+            .with_max_concurrent_streams(config.max_concurrent_streams);
+        request_response::Behaviour::with_codec(
+            FrameCodec,
+            [(StreamProtocol::new(name), ProtocolSupport::Full)],
+            config,
+        )
+    };
     let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
         .with_tcp(tcp::Config::default().nodelay(true), libp2p::tls::Config::new, libp2p::yamux::Config::default)
         .map_err(|e| LinkError::Io(e.to_string()))?
         .with_behaviour(|_| Behaviour {
             allowed: allow_block_list::Behaviour::default(),
-            frames: request_response::Behaviour::with_codec(
-                FrameCodec,
-                [(FRAME_PROTOCOL, ProtocolSupport::Full)],
-                rr_config,
-            ),
+            envelopes: rr(ENVELOPE_PROTOCOL),
+            registry: rr(REGISTRY_PROTOCOL),
             ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(10))),
         })
         .map_err(|e| LinkError::Io(e.to_string()))?
@@ -198,7 +219,8 @@ struct EventLoop {
     /// Weak, so that the loop ends when the last [`Client`] is dropped.
     command_tx: mpsc::WeakSender<Command>,
     events: mpsc::Sender<Event>,
-    pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Vec<u8>, LinkError>>>,
+    /// Request ids are counted per behaviour, hence the channel in the key.
+    pending: HashMap<(Channel, OutboundRequestId), oneshot::Sender<Result<Vec<u8>, LinkError>>>,
     listening: HashMap<ListenerId, oneshot::Sender<Result<Multiaddr, LinkError>>>,
     kept: HashMap<PeerId, Kept>,
     allowed: HashSet<PeerId>,
@@ -236,21 +258,28 @@ impl EventLoop {
                 self.redial_due();
             }
             Command::Allow { peers } => self.replace_allowed(peers),
-            Command::Request { peer, frame, reply } => {
+            Command::Request { peer, channel, frame, reply } => {
                 if !self.swarm.is_connected(&peer) {
                     let _ = reply.send(Err(LinkError::Unreachable));
                     return;
                 }
-                let id = self.swarm.behaviour_mut().frames.send_request(&peer, frame);
-                self.pending.insert(id, reply);
+                let id = self.behaviour(channel).send_request(&peer, frame);
+                self.pending.insert((channel, id), reply);
             }
-            Command::Respond { channel, frame } => {
+            Command::Respond { channel, response, frame } => {
                 // Fails only if the peer gave up waiting; its side reports that.
-                let _ = self.swarm.behaviour_mut().frames.send_response(channel, frame);
+                let _ = self.behaviour(channel).send_response(response, frame);
             }
             Command::Connected { reply } => {
                 let _ = reply.send(self.swarm.connected_peers().copied().collect());
             }
+        }
+    }
+
+    fn behaviour(&mut self, channel: Channel) -> &mut request_response::Behaviour<FrameCodec> {
+        match channel {
+            Channel::Envelope => &mut self.swarm.behaviour_mut().envelopes,
+            Channel::Registry => &mut self.swarm.behaviour_mut().registry,
         }
     }
 
@@ -332,25 +361,26 @@ impl EventLoop {
                 }
                 self.emit(Event::Disconnected(peer_id));
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Frames(event)) => self.on_frames(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Envelopes(event)) => self.on_frames(Channel::Envelope, event),
+            SwarmEvent::Behaviour(BehaviourEvent::Registry(event)) => self.on_frames(Channel::Registry, event),
             _ => {}
         }
     }
 
-    fn on_frames(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+    fn on_frames(&mut self, channel: Channel, event: request_response::Event<Vec<u8>, Vec<u8>>) {
         use request_response::{Event as E, Message};
         match event {
-            E::Message { peer, message: Message::Request { request, channel, .. }, .. } => {
-                let responder = Responder { channel, commands: self.command_tx.clone() };
-                self.emit(Event::Request { peer, frame: request, responder });
+            E::Message { peer, message: Message::Request { request, channel: response, .. }, .. } => {
+                let responder = Responder { channel, response, commands: self.command_tx.clone() };
+                self.emit(Event::Request { peer, channel, frame: request, responder });
             }
             E::Message { message: Message::Response { request_id, response }, .. } => {
-                if let Some(reply) = self.pending.remove(&request_id) {
+                if let Some(reply) = self.pending.remove(&(channel, request_id)) {
                     let _ = reply.send(Ok(response));
                 }
             }
             E::OutboundFailure { request_id, error, .. } => {
-                if let Some(reply) = self.pending.remove(&request_id) {
+                if let Some(reply) = self.pending.remove(&(channel, request_id)) {
                     let _ = reply.send(Err(match error {
                         OutboundFailure::Timeout => LinkError::Timeout,
                         OutboundFailure::DialFailure => LinkError::Unreachable,

@@ -14,8 +14,8 @@ mod codec;
 mod event_loop;
 mod identity;
 
-pub use codec::{FRAME_PROTOCOL, MAX_FRAME_BYTES};
-pub use event_loop::{Client, Event, LinkConfig, LinkError, Responder, start};
+pub use codec::MAX_FRAME_BYTES;
+pub use event_loop::{Channel, Client, Event, LinkConfig, LinkError, Responder, start};
 pub use identity::{IdentityError, load_or_create_identity};
 pub use libp2p::identity::Keypair;
 pub use libp2p::{Multiaddr, PeerId};

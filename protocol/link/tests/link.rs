@@ -4,14 +4,15 @@
 use std::collections::HashSet;
 use std::time::Duration;
 use tokio::time::timeout;
-use vrs_link::{Event, Keypair, LinkConfig, LinkError, start};
+use vrs_link::{Channel, Event, Keypair, LinkConfig, LinkError, start};
 
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn echo_requests(mut events: tokio::sync::mpsc::Receiver<Event>, tag: &'static [u8]) {
     while let Some(event) = events.recv().await {
-        if let Event::Request { frame, responder, .. } = event {
+        if let Event::Request { channel, frame, responder, .. } = event {
             let mut answer = tag.to_vec();
+            answer.push(if channel == Channel::Envelope { b'e' } else { b'r' });
             answer.extend_from_slice(&frame);
             let _ = responder.respond(answer).await;
         }
@@ -39,9 +40,10 @@ async fn both_sides_send_requests_down_the_connection_the_node_dialled() {
 
     node.keep_connected(hub.peer_id(), addr).await.unwrap();
     wait_connected(&node, hub.peer_id()).await;
-    assert_eq!(node.request(hub.peer_id(), b"up".to_vec()).await.unwrap(), b"hub:up");
+    assert_eq!(node.request(hub.peer_id(), Channel::Envelope, b"up".to_vec()).await.unwrap(), b"hub:eup");
+    assert_eq!(node.request(hub.peer_id(), Channel::Registry, b"up".to_vec()).await.unwrap(), b"hub:rup");
     // The node never listens: the hub's request travels on the node's own connection.
-    assert_eq!(hub.request(node.peer_id(), b"down".to_vec()).await.unwrap(), b"node:down");
+    assert_eq!(hub.request(node.peer_id(), Channel::Envelope, b"down".to_vec()).await.unwrap(), b"node:edown");
 }
 
 #[tokio::test]
@@ -59,7 +61,7 @@ async fn a_peer_off_the_allow_list_is_refused_and_a_removed_one_is_cut_off() {
     wait_connected(&member, hub.peer_id()).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!hub.connected_peers().await.unwrap().contains(&stranger.peer_id()));
-    assert_eq!(stranger.request(hub.peer_id(), b"x".to_vec()).await, Err(LinkError::Unreachable));
+    assert_eq!(stranger.request(hub.peer_id(), Channel::Envelope, b"x".to_vec()).await, Err(LinkError::Unreachable));
 
     hub.allow_only(HashSet::new()).await.unwrap();
     timeout(WAIT, async {
@@ -69,5 +71,5 @@ async fn a_peer_off_the_allow_list_is_refused_and_a_removed_one_is_cut_off() {
     })
     .await
     .expect("the removed peer is disconnected");
-    assert_eq!(hub.request(member.peer_id(), b"x".to_vec()).await, Err(LinkError::Unreachable));
+    assert_eq!(hub.request(member.peer_id(), Channel::Envelope, b"x".to_vec()).await, Err(LinkError::Unreachable));
 }
