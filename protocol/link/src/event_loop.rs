@@ -212,6 +212,9 @@ struct Kept {
     connected: bool,
 }
 
+/// Where the answer to one outbound request goes.
+type AnswerSender = oneshot::Sender<Result<Vec<u8>, LinkError>>;
+
 struct EventLoop {
     swarm: Swarm<Behaviour>,
     config: LinkConfig,
@@ -220,7 +223,7 @@ struct EventLoop {
     command_tx: mpsc::WeakSender<Command>,
     events: mpsc::Sender<Event>,
     /// Request ids are counted per behaviour, hence the channel in the key.
-    pending: HashMap<(Channel, OutboundRequestId), oneshot::Sender<Result<Vec<u8>, LinkError>>>,
+    pending: HashMap<(Channel, OutboundRequestId), AnswerSender>,
     listening: HashMap<ListenerId, oneshot::Sender<Result<Multiaddr, LinkError>>>,
     kept: HashMap<PeerId, Kept>,
     allowed: HashSet<PeerId>,
