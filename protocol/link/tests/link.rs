@@ -1,6 +1,6 @@
 //! Two real links on loopback: TLS-authenticated peers, requests both ways on the one
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 //! connection the node dialled, and a peer off the allow-list refused.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::HashSet;
 use std::time::Duration;
