@@ -21,8 +21,8 @@ pub use address::Address;
 pub use date::CivilDate;
 pub use envelope::{Envelope, EnvelopeError, EnvelopeResponse, Header, OpenError, Opened, SealError, SealParams};
 pub use federation::{
-    CoordinatorEntry, Enrollment, PeerIdBytes, Registry, RegistryEntry, RegistryRequest, RegistryResponse,
-    SignedEnrollment, SignedRegistry,
+    CoordinatorEntry, Enrollment, FederationFile, PeerIdBytes, Registry, RegistryEntry, RegistryRequest,
+    RegistryResponse, SignedEnrollment, SignedRegistry,
 };
 pub use frame::{decode_frame, encode_frame, frame_body_len};
 pub use id16::{MessageId, RecordId, RngError};

@@ -3,11 +3,13 @@
 //! verifies before trusting any key in it.
 
 mod enrollment;
+mod file;
 mod peer_id;
 mod registry;
 mod registry_protocol;
 
 pub use enrollment::{Enrollment, EnrollmentError, SignedEnrollment};
+pub use file::FederationFile;
 pub use peer_id::PeerIdBytes;
 pub use registry::{CoordinatorEntry, Registry, RegistryEntry, RegistryError, SignedRegistry};
 pub use registry_protocol::{RegistryRequest, RegistryResponse};
