@@ -44,8 +44,11 @@ pub struct HttpSettings {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FederationSettings {
-    /// The coordinator's `federation.json`, copied into the data dir by `init`/`join`.
+    /// The coordinator's `federation.json`, copied into the data dir by `init`/`join`
+    /// (relative to the data dir). `serve` joins the federation when the file exists.
     pub file: Option<PathBuf>,
+    /// Kept for `init --p2p-listen`; a node only dials out (the coordinator sends its
+    /// requests down that connection), so nothing listens here.
     pub p2p_listen: String,
 }
 

@@ -6,6 +6,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod federation;
 pub mod import;
 pub mod metrics;
 pub mod municipalities;

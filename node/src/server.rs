@@ -22,7 +22,14 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
     let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(data_dir);
     let pool = db::open(url, &settings.database.sqlite_synchronous, settings.database.pool_size)?;
     let loopback = settings.http_listen()?.ip().is_loopback();
-    Ok(AppState { settings, db: pool, keys: Arc::new(keys), metrics: Arc::new(Metrics::new()?), loopback })
+    Ok(AppState {
+        settings,
+        db: pool,
+        keys: Arc::new(keys),
+        metrics: Arc::new(Metrics::new()?),
+        loopback,
+        federation: None,
+    })
 }
 
 pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {

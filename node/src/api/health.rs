@@ -16,8 +16,8 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         "status": if db_ok { "ok" } else { "degraded" },
         "municipality": state.settings.municipality,
         "database": if db_ok { "ok" } else { "unavailable" },
-        // Joining the federation is the federation issue's work; until then a node is standalone.
-        "coordinator": "disconnected",
+        "coordinator": if state.federation.as_ref().is_some_and(|f| f.is_connected()) { "connected" } else { "disconnected" },
+        "federation": if state.federation.is_some() { "joined" } else { "standalone" },
     });
     if db_ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }

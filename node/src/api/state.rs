@@ -3,6 +3,7 @@
 use crate::config::Settings;
 use crate::crypto::NodeKeys;
 use crate::db::Pool;
+use crate::federation::Federation;
 use crate::metrics::Metrics;
 use std::sync::Arc;
 
@@ -13,4 +14,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// True when the HTTP listener is on a loopback address (then /metrics needs no token).
     pub loopback: bool,
+    /// The link to the coordinator; `None` for a standalone node.
+    pub federation: Option<Arc<Federation>>,
 }

@@ -1,22 +1,25 @@
 //! What each subcommand does.
 
-use super::{Command, DemoArgs, ImportCommand, InitArgs, UserCommand};
+use super::{Command, DemoArgs, ImportCommand, InitArgs, JoinArgs, UserCommand};
 use crate::config::{Secret, Settings};
 use crate::crypto::NodeKeys;
 use crate::db::users::{self, Role};
 use crate::db::{self, DatabaseUrl};
+use crate::federation::identity::ENROLLMENT_FILE;
+use crate::federation::{FEDERATION_FILE, NodeIdentity};
 use crate::import::reader::Charset;
 use crate::import::{ImportError, ImportMode, ImportOptions, import_residents};
 use crate::server::{self, KEY_FILE};
 use anyhow::{Context, bail};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use vrs_protocol::MunicipalityCode;
+use vrs_protocol::{FederationFile, MunicipalityCode};
 
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Init(args) => init(args),
         Command::Serve(d) => serve(&d.data_dir),
+        Command::Join(args) => join(args),
         Command::User(UserCommand::Add { data_dir, name, role }) => user_add(&data_dir, &name, &role),
         Command::Import(ImportCommand::Residents { data_dir, on_error, charset, file }) => {
             import_file(&data_dir, on_error.as_deref(), charset.as_deref(), &file)
@@ -41,17 +44,37 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
         settings.database.url = Secret(url);
     }
     if let Some(fed) = &args.federation {
-        let text = std::fs::read_to_string(fed).with_context(|| format!("cannot read {}", fed.display()))?;
-        serde_json::from_str::<serde_json::Value>(&text).with_context(|| format!("{} is not JSON", fed.display()))?;
-        std::fs::write(dir.join("federation.json"), text)?;
-        settings.federation.file = Some("federation.json".into());
+        store_federation_file(dir, fed)?;
+        settings.federation.file = Some(FEDERATION_FILE.into());
     }
     settings.validate()?;
     NodeKeys::generate_file(&dir.join(KEY_FILE))?;
+    NodeIdentity::create(dir, code)?;
     let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(dir);
     db::open(url, &settings.database.sqlite_synchronous, 1)?;
     settings.write(dir)?;
-    eprintln!("initialised the node for {} {} in {}", code, muni.name, dir.display());
+    eprintln!(
+        "initialised the node for {} {} in {} (enrol it with {})",
+        code,
+        muni.name,
+        dir.display(),
+        dir.join(ENROLLMENT_FILE).display()
+    );
+    Ok(())
+}
+
+/// Checks that `source` is a federation file, then copies it into the data dir.
+fn store_federation_file(dir: &Path, source: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(source).with_context(|| format!("cannot read {}", source.display()))?;
+    FederationFile::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", source.display()))?;
+    std::fs::write(dir.join(FEDERATION_FILE), text).with_context(|| format!("cannot write into {}", dir.display()))
+}
+
+fn join(args: JoinArgs) -> anyhow::Result<()> {
+    Settings::load(&args.data_dir)?; // an initialised node
+    // `serve` joins when DIR/federation.json exists; the settings file is left as it is.
+    store_federation_file(&args.data_dir, &args.federation)?;
+    eprintln!("joined: `vrs-node serve` now dials the coordinator named in {}", args.federation.display());
     Ok(())
 }
 
@@ -66,10 +89,23 @@ fn serve(data_dir: &Path) -> anyhow::Result<()> {
     let settings = Settings::load(data_dir)?;
     init_logging(&settings);
     let addr = settings.http_listen()?;
-    let state = server::open_state(data_dir, settings)?;
+    let mut state = server::open_state(data_dir, settings)?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(%addr, municipality = %state.settings.municipality, "node listening");
+    // The federation link runs on its own runtime beside actix's, so that routing and
+    // delivery never wait behind HTTP work (and the other way round).
+    let federation_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("federation")
+        .enable_all()
+        .build()
+        .context("cannot start the federation runtime")?;
+    state.federation = {
+        let _entered = federation_runtime.enter();
+        crate::federation::join(data_dir, &state)?
+    };
+    tracing::info!(%addr, municipality = %state.settings.municipality, joined = state.federation.is_some(), "node listening");
     actix_web::rt::System::new().block_on(server::run(state, listener))?;
+    federation_runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     tracing::info!("node stopped");
     Ok(())
 }

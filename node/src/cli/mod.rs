@@ -17,8 +17,10 @@ pub struct Cli {
 pub enum Command {
     /// Create the node's data dir: settings, data key, database.
     Init(InitArgs),
-    /// Run the node until SIGTERM/SIGINT.
+    /// Run the node until SIGTERM/SIGINT (dials the coordinator if the node has joined).
     Serve(DataDir),
+    /// Join a federation later: store the coordinator's federation.json in the data dir.
+    Join(JoinArgs),
     /// Manage API users.
     #[command(subcommand)]
     User(UserCommand),
@@ -39,13 +41,22 @@ pub struct DataDir {
 }
 
 #[derive(Args, Debug)]
+pub struct JoinArgs {
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// The federation.json written by `vrs-coordinator init`.
+    #[arg(long)]
+    pub federation: PathBuf,
+}
+
+#[derive(Args, Debug)]
 pub struct InitArgs {
     #[arg(long)]
     pub data_dir: PathBuf,
     /// 全国地方公共団体コード (6 digits with check digit), e.g. 131016.
     #[arg(long)]
     pub municipality: String,
-    /// The coordinator's federation.json (joining is done by `serve`).
+    /// The coordinator's federation.json (`serve` then dials the coordinator).
     #[arg(long)]
     pub federation: Option<PathBuf>,
     /// sqlite://PATH (default: an SQLite file in the data dir) or postgres://...

@@ -1,0 +1,23 @@
+//! The federation, node side: keys and enrollment, the link to the coordinator, the
+//! registry, and what travels over it.
+
+pub mod identity;
+pub mod inbound;
+pub mod registry;
+pub mod service;
+
+pub use identity::NodeIdentity;
+pub use service::{FEDERATION_FILE, Federation, InboundHandler, SendError};
+
+use crate::api::state::AppState;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Joins the federation if the node has a federation file, starting what runs beside the
+/// HTTP server: the link, and the handler of what other nodes send. Inside a tokio runtime.
+pub fn join(data_dir: &Path, state: &AppState) -> anyhow::Result<Option<Arc<Federation>>> {
+    let code = vrs_protocol::MunicipalityCode::parse(&state.settings.municipality)?;
+    let file = state.settings.federation.file.clone().unwrap_or_else(|| FEDERATION_FILE.into());
+    let handler = Arc::new(inbound::NodeInbound::new(state));
+    service::start(data_dir, &file, code, handler)
+}

@@ -1,0 +1,245 @@
+//! The node's side of the federation: dials the coordinator (and only dials: a node needs
+//! no open port), keeps the link up, keeps the registry current, answers what arrives and
+//! sends sealed envelopes through the coordinator.
+
+use super::identity::NodeIdentity;
+use super::registry::RegistryStore;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use vrs_link::{Channel, Event, LinkConfig, LinkError, PeerId};
+use vrs_protocol::{
+    Address, Envelope, EnvelopeResponse, FederationFile, Message, MunicipalityCode, RegistryRequest, RegistryResponse,
+    ReplayGuard, SealParams, WireErrorCode,
+};
+
+pub const FEDERATION_FILE: &str = "federation.json";
+
+/// What the node does with a message another node sent it (blocking: it uses the database).
+/// Returns the reply to seal back to the sender, if the kind has one.
+pub trait InboundHandler: Send + Sync + 'static {
+    fn handle(&self, sender: MunicipalityCode, message: Message) -> Result<Option<Message>, WireErrorCode>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("municipality {0} is not in the federation registry")]
+    UnknownMunicipality(MunicipalityCode),
+    #[error("the coordinator is not connected")]
+    Disconnected,
+    #[error("no answer in time")]
+    Timeout,
+    #[error("the federation refused the message: {0}")]
+    Refused(WireErrorCode),
+    #[error("the answer could not be read")]
+    BadAnswer,
+    #[error("cannot seal the message: {0}")]
+    Seal(String),
+}
+
+pub struct Federation {
+    pub code: MunicipalityCode,
+    pub identity: Arc<NodeIdentity>,
+    pub registry: Arc<RegistryStore>,
+    client: vrs_link::Client,
+    coordinator: PeerId,
+    connected: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Federation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Federation({} via {})", self.code, self.coordinator)
+    }
+}
+
+impl Federation {
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
+    }
+
+    /// Seals `message` to `to`'s node and sends it through the coordinator.
+    pub async fn send(&self, to: MunicipalityCode, message: &Message) -> Result<EnvelopeResponse, SendError> {
+        let (_, recipient_key) = self.registry.node_keys(to).ok_or(SendError::UnknownMunicipality(to))?;
+        let params = SealParams::new(Address::Node(self.code), Address::Node(to), recipient_key);
+        let envelope =
+            Envelope::seal(&self.identity.signing, params, message).map_err(|e| SendError::Seal(e.to_string()))?;
+        let answer = self.client.request(self.coordinator, Channel::Envelope, envelope.to_bytes()).await.map_err(
+            |e| match e {
+                LinkError::Timeout => SendError::Timeout,
+                _ => SendError::Disconnected,
+            },
+        )?;
+        EnvelopeResponse::from_bytes(&answer).map_err(|_| SendError::BadAnswer)
+    }
+
+    /// Opens an envelope answering one of ours (e.g. a dose ack) and returns its message.
+    pub fn open_reply(&self, envelope: &Envelope, replay: &Mutex<ReplayGuard>) -> Result<Message, WireErrorCode> {
+        open(self, envelope, replay).map(|(_, m)| m)
+    }
+
+    async fn fetch_registry(&self) {
+        let request = RegistryRequest::Fetch { have_version: self.registry.version() }.to_bytes();
+        match self.client.request(self.coordinator, Channel::Registry, request).await {
+            Ok(bytes) => match RegistryResponse::from_bytes(&bytes) {
+                Ok(RegistryResponse::Current(signed)) => match self.registry.accept(&signed) {
+                    Ok(v) => tracing::info!(version = v, "federation registry updated"),
+                    Err(e) => tracing::warn!(error = %e, "the coordinator's registry was refused"),
+                },
+                Ok(RegistryResponse::UpToDate) => {}
+                Ok(other) => tracing::warn!(?other, "unexpected registry answer"),
+                Err(e) => tracing::warn!(error = %e, "unreadable registry answer"),
+            },
+            Err(e) => tracing::warn!(error = %e, "registry fetch failed"),
+        }
+    }
+}
+
+/// Starts the link and dials the coordinator, if the federation file (`file`, relative to
+/// the data dir) exists; otherwise the node runs standalone and this returns `None`.
+/// Must run inside a tokio runtime.
+pub fn start(
+    dir: &Path,
+    file: &Path,
+    code: MunicipalityCode,
+    handler: Arc<dyn InboundHandler>,
+) -> anyhow::Result<Option<Arc<Federation>>> {
+    let path = dir.join(file);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+    };
+    let file = FederationFile::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let coordinator = PeerId::from_bytes(file.coordinator_peer_id.as_bytes())
+        .map_err(|_| anyhow::anyhow!("{}: the coordinator peer id is malformed", path.display()))?;
+    let address: vrs_link::Multiaddr = file
+        .coordinator_address
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{}: coordinator_address is not a multiaddr", path.display()))?;
+    let identity = Arc::new(NodeIdentity::load(dir)?);
+    let registry = Arc::new(RegistryStore::open(dir, file.registry_key));
+    let config = LinkConfig { request_timeout: Duration::from_secs(10), ..LinkConfig::default() };
+    let (client, events) = vrs_link::start(identity.p2p.clone(), config)?;
+    let federation = Arc::new(Federation {
+        code,
+        identity,
+        registry,
+        client: client.clone(),
+        coordinator,
+        connected: Arc::new(AtomicBool::new(false)),
+    });
+    let replay = Arc::new(Mutex::new(ReplayGuard::default()));
+    tokio::spawn(run_events(federation.clone(), events, handler, replay));
+    tokio::spawn(async move {
+        if let Err(e) = client.keep_connected(coordinator, address).await {
+            tracing::error!(error = %e, "cannot dial the coordinator");
+        }
+    });
+    Ok(Some(federation))
+}
+
+async fn run_events(
+    federation: Arc<Federation>,
+    mut events: tokio::sync::mpsc::Receiver<Event>,
+    handler: Arc<dyn InboundHandler>,
+    replay: Arc<Mutex<ReplayGuard>>,
+) {
+    while let Some(event) = events.recv().await {
+        match event {
+            Event::Connected(peer) if peer == federation.coordinator => {
+                federation.connected.store(true, Ordering::Relaxed);
+                tracing::info!("connected to the coordinator");
+                let f = federation.clone();
+                tokio::spawn(async move { f.fetch_registry().await });
+            }
+            Event::Disconnected(peer) if peer == federation.coordinator => {
+                federation.connected.store(false, Ordering::Relaxed);
+                tracing::warn!("disconnected from the coordinator; redialling");
+            }
+            Event::Request { peer, channel, frame, responder } if peer == federation.coordinator => {
+                let (f, h, r) = (federation.clone(), handler.clone(), replay.clone());
+                tokio::spawn(async move {
+                    let answer = match channel {
+                        Channel::Registry => on_registry(&f, &frame).to_bytes(),
+                        Channel::Envelope => on_envelope(f, h, r, frame).await.to_bytes(),
+                    };
+                    let _ = responder.respond(answer).await;
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+fn on_registry(federation: &Federation, frame: &[u8]) -> RegistryResponse {
+    match RegistryRequest::from_bytes(frame) {
+        Ok(RegistryRequest::Push(signed)) => match federation.registry.accept(&signed) {
+            Ok(version) => {
+                tracing::info!(version, "federation registry pushed");
+                RegistryResponse::Accepted { version }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "pushed registry refused");
+                RegistryResponse::Error(WireErrorCode::BadSignature)
+            }
+        },
+        Ok(RegistryRequest::Fetch { .. }) => RegistryResponse::Error(WireErrorCode::Malformed),
+        Err(_) => RegistryResponse::Error(WireErrorCode::Malformed),
+    }
+}
+
+async fn on_envelope(
+    federation: Arc<Federation>,
+    handler: Arc<dyn InboundHandler>,
+    replay: Arc<Mutex<ReplayGuard>>,
+    frame: Vec<u8>,
+) -> EnvelopeResponse {
+    let envelope = match Envelope::from_bytes(&frame) {
+        Ok(e) => e,
+        Err(e) => return EnvelopeResponse::Error(e.wire_code()),
+    };
+    let (sender, message) = match open(&federation, &envelope, &replay) {
+        Ok(x) => x,
+        Err(code) => return EnvelopeResponse::Error(code),
+    };
+    let header = *envelope.header();
+    let f = federation.clone();
+    let result = tokio::task::spawn_blocking(move || handler.handle(sender, message)).await;
+    match result {
+        Ok(Ok(None)) => EnvelopeResponse::Accepted,
+        Ok(Ok(Some(reply))) => {
+            let Some((_, sender_key)) = f.registry.node_keys(sender) else {
+                return EnvelopeResponse::Error(WireErrorCode::NotEnrolled);
+            };
+            match Envelope::seal(&f.identity.signing, SealParams::reply_to(&header, sender_key), &reply) {
+                Ok(sealed) => EnvelopeResponse::Reply(Box::new(sealed)),
+                Err(_) => EnvelopeResponse::Error(WireErrorCode::Internal),
+            }
+        }
+        Ok(Err(code)) => EnvelopeResponse::Error(code),
+        Err(_) => EnvelopeResponse::Error(WireErrorCode::Internal),
+    }
+}
+
+/// Checks and opens an envelope addressed to this node: sender enrolled, signature, replay
+/// window, decryption. Returns the sender's code and the message.
+fn open(
+    federation: &Federation,
+    envelope: &Envelope,
+    replay: &Mutex<ReplayGuard>,
+) -> Result<(MunicipalityCode, Message), WireErrorCode> {
+    let sender = envelope.header().sender.municipality().ok_or(WireErrorCode::NotEnrolled)?;
+    let (sender_key, _) = federation.registry.node_keys(sender).ok_or(WireErrorCode::NotEnrolled)?;
+    let mut guard = replay.lock().map_err(|_| WireErrorCode::Internal)?;
+    let opened = envelope
+        .open(
+            Address::Node(federation.code),
+            &federation.identity.decryption,
+            &sender_key,
+            &mut guard,
+            vrs_protocol::now_ms(),
+        )
+        .map_err(|e| e.wire_code())?;
+    Ok((sender, opened.message))
+}
