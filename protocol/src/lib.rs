@@ -5,4 +5,4 @@ pub mod ids;
 pub mod kana;
 
 pub use date::CivilDate;
-pub use ids::{Atena, CouponNumber, IdError, MunicipalityCode, MyNumber, Sex};
+pub use ids::{Atena, CouponNumber, IdError, MunicipalityCode, MyNumber, OcrError, OcrLine, Sex};

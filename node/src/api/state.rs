@@ -4,6 +4,8 @@ use crate::config::Settings;
 use crate::crypto::NodeKeys;
 use crate::db::Pool;
 use crate::metrics::Metrics;
+use crate::products::ProductMaster;
+use crate::vaccinations::writer::DoseWriter;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -13,4 +15,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// True when the HTTP listener is on a loopback address (then /metrics needs no token).
     pub loopback: bool,
+    pub products: Arc<ProductMaster>,
+    /// The group-committing writer every site dose goes through.
+    pub doses: DoseWriter,
 }
