@@ -26,6 +26,24 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
     },
+    /// Doses posted by concurrent clients over loopback HTTP, beside GET /health.
+    Doses {
+        /// Residents registered before the run.
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// Concurrent clients (one keep-alive connection each).
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        /// Seconds per phase (health, then doses).
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Stop the dose phase after this many doses.
+        #[arg(long, default_value_t = u64::MAX)]
+        max_doses: u64,
+        /// Where the databases go (default: a temp dir).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -34,6 +52,12 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
             bench_import(count, postgres_url.as_deref(), tmp.path())
+        }
+        BenchCommand::Doses { residents, clients, seconds, max_doses, dir } => {
+            let tmp =
+                tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
+            let bench = super::bench_doses::DoseBench { residents, clients, seconds, max_doses };
+            super::bench_doses::run(&bench, tmp.path())
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The `vrs-node` command line (names fixed by interface.md).
 
 pub mod bench;
+pub mod bench_doses;
+pub mod load;
 pub mod commands;
 
 use clap::{Args, Parser, Subcommand};
