@@ -31,7 +31,8 @@ impl Conn {
         self.writer.write_all(&[head.as_bytes(), body].concat())?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;
-        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| io::Error::other("bad status line"))?;
+        let status =
+            line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| io::Error::other("bad status line"))?;
         let mut length = 0usize;
         loop {
             line.clear();

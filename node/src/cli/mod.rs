@@ -2,8 +2,8 @@
 
 pub mod bench;
 pub mod bench_doses;
-pub mod load;
 pub mod commands;
+pub mod load;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

@@ -51,7 +51,7 @@ CREATE TABLE outbox (
     vaccination_id       TEXT NOT NULL UNIQUE REFERENCES vaccinations (id),
     target_municipality  TEXT NOT NULL,
     payload              TEXT NOT NULL,               -- JSON dose fields (clear; sealed when sent)
-    state                TEXT NOT NULL,               -- pending, sent, acknowledged
+    state                TEXT NOT NULL,               -- pending, sent, acknowledged, cancelled
     attempts             BIGINT NOT NULL DEFAULT 0,
     created_at           BIGINT NOT NULL,
     last_attempt_at      BIGINT,
