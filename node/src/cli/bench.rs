@@ -38,8 +38,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         seconds: u64,
         /// Stop the dose phase after this many doses.
-        #[arg(long, default_value_t = u64::MAX)]
+        #[arg(long, default_value_t = 10_000_000)]
         max_doses: u64,
+        /// Offered load of the paced phases, requests/s over all clients.
+        #[arg(long, default_value_t = 2000.0)]
+        rate: f64,
         /// Where the databases go (default: a temp dir).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
@@ -53,10 +56,10 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
             bench_import(count, postgres_url.as_deref(), tmp.path())
         }
-        BenchCommand::Doses { residents, clients, seconds, max_doses, dir } => {
+        BenchCommand::Doses { residents, clients, seconds, max_doses, rate, dir } => {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
-            let bench = super::bench_doses::DoseBench { residents, clients, seconds, max_doses };
+            let bench = super::bench_doses::DoseBench { residents, clients, seconds, max_doses, rate };
             super::bench_doses::run(&bench, tmp.path())
         }
     }

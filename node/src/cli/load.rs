@@ -78,8 +78,18 @@ impl LoadResult {
 
 /// Runs `clients` threads until `duration` has passed or `max` requests were made.
 /// `request(client, n)` makes the n-th request of the run on that client's connection
-/// and says whether it succeeded.
-pub fn run<F>(addr: SocketAddr, clients: usize, duration: Duration, max: u64, request: F) -> io::Result<LoadResult>
+/// and says whether it succeeded. Without `rate` each client sends as fast as answers
+/// come (closed loop: the saturation throughput). With `rate` (requests/s over all
+/// clients) each client keeps a fixed schedule and latency counts from the scheduled
+/// time, so a stalled server cannot hide its queueing (no coordinated omission).
+pub fn run<F>(
+    addr: SocketAddr,
+    clients: usize,
+    duration: Duration,
+    max: u64,
+    rate: Option<f64>,
+    request: F,
+) -> io::Result<LoadResult>
 where
     F: Fn(&mut Conn, u64) -> io::Result<bool> + Send + Sync,
 {
@@ -87,17 +97,27 @@ where
     let start = Instant::now();
     let per_client: Vec<io::Result<(u64, u64, Vec<u64>)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
-            .map(|_| {
+            .map(|k| {
                 let (issued, request) = (issued.clone(), &request);
+                let interval = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
                 s.spawn(move || -> io::Result<(u64, u64, Vec<u64>)> {
                     let mut conn = Conn::open(addr)?;
                     let (mut ok, mut failed, mut lat) = (0, 0, Vec::new());
+                    // Clients start spread over one interval so the load is even.
+                    let mut due = interval.map(|i| start + i.mul_f64(k as f64 / clients as f64));
                     while start.elapsed() < duration {
                         let n = issued.fetch_add(1, Ordering::Relaxed);
                         if n >= max {
                             break;
                         }
-                        let t = Instant::now();
+                        let t = match (due, interval) {
+                            (Some(at), Some(every)) => {
+                                std::thread::sleep(at.saturating_duration_since(Instant::now()));
+                                due = Some(at + every);
+                                at
+                            }
+                            _ => Instant::now(),
+                        };
                         let good = request(&mut conn, n)?;
                         lat.push(t.elapsed().as_micros() as u64);
                         if good { ok += 1 } else { failed += 1 }
