@@ -10,7 +10,9 @@ pub mod federation;
 pub mod import;
 pub mod metrics;
 pub mod municipalities;
+pub mod products;
 pub mod server;
+pub mod vaccinations;
 
 /// Today's date in Japan (JST, UTC+9, no daylight saving), which decides "in the future".
 pub fn today() -> vrs_protocol::CivilDate {

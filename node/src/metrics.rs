@@ -1,13 +1,18 @@
 //! Prometheus metrics owned by the node (no globals), registered on one registry.
 //! Labels never carry personal data: routes are patterns (`/api/v1/residents/{atena}`).
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 pub struct Metrics {
     pub registry: Registry,
     pub http_duration: HistogramVec,
     pub import_rows: IntCounterVec,
     pub db_pool: IntGaugeVec,
+    pub doses: IntCounterVec,
+    pub dose_rules: IntCounterVec,
+    pub dose_batch_size: Histogram,
 }
 
 impl Metrics {
@@ -24,10 +29,35 @@ impl Metrics {
         )?;
         let db_pool =
             IntGaugeVec::new(Opts::new("db_pool_connections", "Database pool connections by state"), &["state"])?;
+        let doses = IntCounterVec::new(
+            Opts::new(
+                "doses_total",
+                "Doses recorded, by status at recording (flagged ones as needs_review; retries not counted)",
+            ),
+            &["status"],
+        )?;
+        let dose_rules = IntCounterVec::new(
+            Opts::new("dose_rule_firings_total", "Data-quality rules that flagged a dose for review, by rule"),
+            &["rule"],
+        )?;
+        let dose_batch_size = Histogram::with_opts(
+            HistogramOpts::new("dose_commit_batch_size", "Doses committed together by the dose writer")
+                .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
+        )?;
+        for status in crate::vaccinations::Status::ALL {
+            doses.with_label_values(&[status.as_str()]);
+        }
+        doses.with_label_values(&["needs_review"]);
+        for rule in crate::domain::dose_rules::RULES {
+            dose_rules.with_label_values(&[rule]);
+        }
+        registry.register(Box::new(doses.clone()))?;
+        registry.register(Box::new(dose_rules.clone()))?;
+        registry.register(Box::new(dose_batch_size.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(import_rows.clone()))?;
         registry.register(Box::new(db_pool.clone()))?;
-        Ok(Metrics { registry, http_duration, import_rows, db_pool })
+        Ok(Metrics { registry, http_duration, import_rows, db_pool, doses, dose_rules, dose_batch_size })
     }
 
     pub fn record_import(&self, inserted: u64, updated: u64, unchanged: u64, rejected: u64) {
@@ -35,6 +65,19 @@ impl Metrics {
             [("inserted", inserted), ("updated", updated), ("unchanged", unchanged), ("rejected", rejected)]
         {
             self.import_rows.with_label_values(&[outcome]).inc_by(n);
+        }
+    }
+
+    /// Counts a newly recorded dose (a replayed answer is not a new dose).
+    pub fn record_dose(&self, o: &crate::vaccinations::record::Outcome) {
+        if o.replayed {
+            return;
+        }
+        // A flagged dose counts as needs_review rather than recorded, so the labels sum to the total.
+        let label = if o.needs_review { "needs_review" } else { o.status.as_str() };
+        self.doses.with_label_values(&[label]).inc();
+        for rule in &o.rules_fired {
+            self.dose_rules.with_label_values(&[rule]).inc();
         }
     }
 

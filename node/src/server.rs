@@ -6,6 +6,8 @@ use crate::config::Settings;
 use crate::crypto::NodeKeys;
 use crate::db::{self, DatabaseUrl};
 use crate::metrics::Metrics;
+use crate::products::ProductMaster;
+use crate::vaccinations::writer::DoseWriter;
 use actix_web::dev::Service;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
@@ -22,14 +24,11 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
     let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(data_dir);
     let pool = db::open(url, &settings.database.sqlite_synchronous, settings.database.pool_size)?;
     let loopback = settings.http_listen()?.ip().is_loopback();
-    Ok(AppState {
-        settings,
-        db: pool,
-        keys: Arc::new(keys),
-        metrics: Arc::new(Metrics::new()?),
-        loopback,
-        federation: None,
-    })
+    let products = Arc::new(ProductMaster::load(data_dir)?);
+    crate::products::install((*products).clone());
+    let metrics = Arc::new(Metrics::new()?);
+    let doses = DoseWriter::start(pool.clone(), settings.municipality_code(), products.clone(), metrics.clone());
+    Ok(AppState { settings, db: pool, keys: Arc::new(keys), metrics, loopback, products, doses, federation: None })
 }
 
 pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {

@@ -26,7 +26,7 @@ pub use federation::{
 };
 pub use frame::{decode_frame, encode_frame, frame_body_len};
 pub use id16::{MessageId, RecordId, RngError};
-pub use ids::{Atena, CouponNumber, IdError, MunicipalityCode, MyNumber, Sex};
+pub use ids::{Atena, CouponNumber, IdError, MunicipalityCode, MyNumber, OcrError, OcrLine, Sex};
 pub use keys::{DecryptionKey, KeyError, RecipientKey, SigningKey, SigningPublicKey};
 pub use messages::{Kind, Message};
 pub use names::{ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL};

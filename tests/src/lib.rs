@@ -75,15 +75,7 @@ impl NodeProcess {
                 .arg(&csv))?;
             run(Command::new(&node).args(["import", "residents"]).arg("--data-dir").arg(&data_dir).arg(&csv))?;
         }
-        let log = std::fs::File::create(data_dir.join("node.log"))?;
-        let child = Command::new(&node)
-            .arg("serve")
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()?;
+        let child = spawn_serve(&data_dir)?;
         let mut p = NodeProcess {
             municipality: municipality.to_owned(),
             url: format!("http://{listen}"),
@@ -110,11 +102,37 @@ impl NodeProcess {
         bail!("node {} did not become healthy", self.municipality)
     }
 
+    /// Kills the node with SIGKILL (no chance to flush or finish anything) and waits.
+    pub fn kill_hard(&mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
+    /// Starts `serve` again on the same data dir and port after a stop or a kill.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.child = spawn_serve(&self.data_dir)?;
+        self.wait_healthy(Duration::from_secs(30))
+    }
+
     /// Sends SIGTERM and waits for a clean exit; returns the exit status.
     pub fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
         run(Command::new("kill").args(["-TERM", &self.child.id().to_string()]))?;
         Ok(self.child.wait()?)
     }
+}
+
+/// `vrs-node serve`, its output appended to DIR/node.log.
+fn spawn_serve(data_dir: &Path) -> anyhow::Result<Child> {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("node.log"))?;
+    Ok(Command::new(binary("vrs-node")?)
+        .arg("serve")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?)
 }
 
 impl Drop for NodeProcess {

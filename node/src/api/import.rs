@@ -80,7 +80,7 @@ pub async fn import_residents_handler(
     respond(&state, result)
 }
 
-fn declared_charset(req: &HttpRequest) -> Result<Option<Charset>, ApiError> {
+pub(crate) fn declared_charset(req: &HttpRequest) -> Result<Option<Charset>, ApiError> {
     let Ok(Some(mime)) = req.mime_type() else {
         return Ok(None);
     };

@@ -2,11 +2,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod dose_import;
 pub mod error;
 pub mod health;
 pub mod import;
+pub mod ledger;
+pub mod products;
 pub mod residents;
 pub mod state;
+pub mod vaccination_changes;
+pub mod vaccinations;
 
 use actix_web::web;
 
@@ -16,6 +21,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/residents/import", web::post().to(import::import_residents_handler))
             .route("/residents/search", web::post().to(residents::search))
             .route("/residents/{atena}", web::get().to(residents::get))
+            .route("/products", web::get().to(products::list))
+            .route("/vaccinations", web::post().to(vaccinations::record))
+            .route("/vaccinations", web::get().to(vaccinations::list))
+            .route("/vaccinations/import", web::post().to(dose_import::import))
+            .route("/vaccinations/{id}", web::get().to(vaccinations::get))
+            .route("/vaccinations/{id}/corrections", web::post().to(vaccination_changes::correct))
+            .route("/vaccinations/{id}/cancel", web::post().to(vaccination_changes::cancel))
+            .route("/exports/ledger.csv", web::get().to(ledger::export))
             .route("/audit", web::get().to(audit::list)),
     );
 }

@@ -5,6 +5,8 @@ use crate::crypto::NodeKeys;
 use crate::db::Pool;
 use crate::federation::Federation;
 use crate::metrics::Metrics;
+use crate::products::ProductMaster;
+use crate::vaccinations::writer::DoseWriter;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -14,6 +16,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// True when the HTTP listener is on a loopback address (then /metrics needs no token).
     pub loopback: bool,
+    pub products: Arc<ProductMaster>,
+    /// The group-committing writer every site dose goes through.
+    pub doses: DoseWriter,
     /// The link to the coordinator; `None` for a standalone node.
     pub federation: Option<Arc<Federation>>,
 }

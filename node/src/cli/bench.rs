@@ -26,6 +26,27 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
     },
+    /// Doses posted by concurrent clients over loopback HTTP, beside GET /health.
+    Doses {
+        /// Residents registered before the run.
+        #[arg(long, default_value_t = 1_000_000)]
+        residents: u64,
+        /// Concurrent clients (one keep-alive connection each).
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        /// Seconds per phase (health, then doses).
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Stop the dose phase after this many doses.
+        #[arg(long, default_value_t = 10_000_000)]
+        max_doses: u64,
+        /// Offered load of the paced phases, requests/s over all clients.
+        #[arg(long, default_value_t = 2000.0)]
+        rate: f64,
+        /// Where the databases go (default: a temp dir).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
@@ -34,6 +55,12 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
             bench_import(count, postgres_url.as_deref(), tmp.path())
+        }
+        BenchCommand::Doses { residents, clients, seconds, max_doses, rate, dir } => {
+            let tmp =
+                tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
+            let bench = super::bench_doses::DoseBench { residents, clients, seconds, max_doses, rate };
+            super::bench_doses::run(&bench, tmp.path())
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The `vrs-node` command line (names fixed by interface.md).
 
 pub mod bench;
+pub mod bench_doses;
 pub mod commands;
+pub mod load;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;

@@ -5,9 +5,11 @@
 //! once and compiled per backend through [`with_conn!`].
 
 pub mod access_log;
+pub mod outbox;
 pub mod residents;
 pub mod schema;
 pub mod users;
+pub mod vaccinations;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -19,7 +19,8 @@ pub struct ResidentView {
     /// `********9018`, or null when none is registered.
     pub my_number: Option<String>,
     pub coupons: Vec<CouponView>,
-    pub vaccinations: Vec<serde_json::Value>,
+    /// Every dose record of the person, oldest first, cancelled ones included with their status.
+    pub vaccinations: Vec<super::vaccinations::VaccinationView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +69,7 @@ pub fn get(conn: &mut DbConn, keys: &NodeKeys, atena: &str) -> Result<Option<Res
         .order(coupon_history::id.desc())
         .select(coupon_history::coupon_number)
         .load(conn)?;
+    let vaccinations = super::vaccinations::for_person(conn, &atena)?.iter().map(|r| r.view()).collect();
     let mut coupons = vec![CouponView { number: coupon, active: true }];
     coupons.extend(old.into_iter().map(|number| CouponView { number, active: false }));
     Ok(Some(ResidentView {
@@ -78,7 +80,7 @@ pub fn get(conn: &mut DbConn, keys: &NodeKeys, atena: &str) -> Result<Option<Res
         status: ResidentStatus::from_code(status).map_or("unknown", ResidentStatus::as_str),
         my_number,
         coupons,
-        vaccinations: Vec::new(),
+        vaccinations,
     }))
 }
 

@@ -76,6 +76,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vaccinations (id) {
+        id -> Text,
+        municipality -> Text,
+        coupon_number -> Text,
+        coupon_type -> SmallInt,
+        dose_number -> SmallInt,
+        atena -> Nullable<Text>,
+        vaccinated_on -> Text,
+        product -> Text,
+        lot -> Text,
+        site -> Text,
+        doctor -> Text,
+        status -> Text,
+        review -> Text,
+        warnings -> Text,
+        source -> Text,
+        recorded_by -> Text,
+        idempotency_key -> Nullable<Text>,
+        request_digest -> Binary,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    vaccination_changes (id) {
+        id -> BigInt,
+        vaccination_id -> Text,
+        at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        reason -> Text,
+        old_values -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (message_id) {
+        message_id -> Text,
+        vaccination_id -> Text,
+        target_municipality -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> BigInt,
+        created_at -> BigInt,
+        last_attempt_at -> Nullable<BigInt>,
+        next_attempt_at -> BigInt,
+        acknowledged_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(my_numbers -> residents (atena));
+diesel::joinable!(vaccinations -> residents (atena));
+diesel::joinable!(vaccination_changes -> vaccinations (vaccination_id));
+diesel::joinable!(outbox -> vaccinations (vaccination_id));
 diesel::joinable!(coupon_history -> residents (atena));
-diesel::allow_tables_to_appear_in_same_query!(residents, coupon_history, my_numbers, users, imports, access_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    residents,
+    coupon_history,
+    my_numbers,
+    users,
+    imports,
+    access_log,
+    vaccinations,
+    vaccination_changes,
+    outbox
+);

@@ -136,6 +136,8 @@ pub fn import_residents<R: Read + Send>(
             if report.rejected_total > 0 && opts.mode == ImportMode::AllOrNothing {
                 return Err(Abort::Rejected);
             }
+            // Doses waiting for these coupons (issue 3) are matched in the same transaction.
+            crate::vaccinations::matching::match_unmatched(conn).map_err(Abort::Db)?;
             Ok(())
         })
     });

@@ -13,7 +13,7 @@ pub struct TestNode {
     pub site: String,
     pub auditor: String,
     pub client: Client,
-    _db: TestDb,
+    pub db: TestDb,
 }
 
 impl TestNode {
@@ -36,7 +36,7 @@ impl TestNode {
         let (staff, site, auditor) =
             (token("clerk", Role::Staff), token("site1", Role::Site), token("aud", Role::Auditor));
         drop(conn);
-        TestNode { base, staff, site, auditor, client: Client::new(), _db: db }
+        TestNode { base, staff, site, auditor, client: Client::new(), db }
     }
 
     pub fn import(&self, query: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {

@@ -4,6 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 mod classification;
+mod dose_batch;
+mod dose_review;
+mod dose_support;
+mod doses;
 mod http_api;
 mod import;
 mod import_fuzz;

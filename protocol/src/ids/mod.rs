@@ -5,12 +5,14 @@ mod atena;
 mod coupon;
 mod municipality;
 mod my_number;
+mod ocr;
 mod sex;
 
 pub use atena::Atena;
 pub use coupon::CouponNumber;
 pub use municipality::MunicipalityCode;
 pub use my_number::MyNumber;
+pub use ocr::{OcrError, OcrLine};
 pub use sex::Sex;
 
 /// Why an identifier was refused. Messages never contain the refused value, because the

@@ -1,0 +1,3 @@
+DROP TABLE outbox;
+DROP TABLE vaccination_changes;
+DROP TABLE vaccinations;

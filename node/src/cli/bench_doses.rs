@@ -1,0 +1,158 @@
+//! `vrs-node bench doses`: a node with N residents on SQLite (synchronous=full, so every
+//! acknowledged dose is on disk), C concurrent clients posting doses over loopback HTTP,
+//! and in the same run the same clients calling `GET /health`, so the ratio shows the
+//! cost of recording itself. Afterwards it counts the stored doses against the 201s.
+
+use super::load::{self, LoadResult};
+use crate::config::{Secret, Settings};
+use crate::crypto::NodeKeys;
+use crate::db::schema::{residents, vaccinations};
+use crate::db::users::{self, Role};
+use crate::db::{self, DatabaseUrl};
+use crate::import::{ImportMode, ImportOptions, import_residents};
+use anyhow::{Context, bail};
+use diesel::prelude::*;
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use vrs_protocol::MunicipalityCode;
+
+pub struct DoseBench {
+    pub residents: u64,
+    pub clients: usize,
+    pub seconds: u64,
+    pub max_doses: u64,
+    /// Offered load of the paced phase (doses/s over all clients).
+    pub rate: f64,
+}
+
+const CODE: &str = "141003"; // 横浜市, the municipality vrs-demo generates for the benchmarks
+
+pub fn run(b: &DoseBench, dir: &Path) -> anyhow::Result<()> {
+    let key_file = dir.join(crate::server::KEY_FILE);
+    NodeKeys::generate_file(&key_file)?;
+    let sqlite = dir.join("vrs.sqlite");
+    let coupons = load_residents(b.residents, dir, &NodeKeys::load(&key_file)?, &sqlite)?;
+    let mut settings = Settings { municipality: CODE.into(), ..Settings::default() };
+    settings.database.url = Secret(format!("sqlite://{}", sqlite.display()));
+    settings.database.pool_size = 16;
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    settings.http.listen = addr.to_string();
+    let state = crate::server::open_state(dir, settings)?;
+    let token = users::add(&mut *state.db.get()?, "bench-site", Role::Site)?;
+    let pool = state.db.clone();
+    std::thread::spawn(move || actix_web::rt::System::new().block_on(crate::server::run(state, listener)));
+    wait_ready(addr)?;
+
+    let span = Duration::from_secs(b.seconds);
+    let health = |rate| {
+        load::run(addr, b.clients, span, u64::MAX, rate, |c, _| Ok(c.call("GET", "/health", None, b"")?.0 == 200))
+    };
+    // Doses are numbered across both phases so that no dose repeats (a repeat would be a 409).
+    let offset = std::sync::atomic::AtomicU64::new(0);
+    let doses = |rate, max: u64| {
+        let base = offset.load(std::sync::atomic::Ordering::SeqCst);
+        let r = load::run(addr, b.clients, span, max, rate, |c, n| {
+            let body = dose_body(&coupons, base + n);
+            Ok(c.call("POST", "/api/v1/vaccinations", Some(&token), body.as_bytes())?.0 == 201)
+        });
+        if let Ok(done) = &r {
+            offset.fetch_add(done.ok + done.failed, std::sync::atomic::Ordering::SeqCst);
+        }
+        r
+    };
+    let phases = [
+        ("GET /health, closed loop", health(None)?),
+        ("POST doses, closed loop", doses(None, b.max_doses)?),
+        ("GET /health, paced", health(Some(b.rate))?),
+        ("POST doses, paced", doses(Some(b.rate), b.max_doses)?),
+    ];
+    let stored: i64 = vaccinations::table.count().get_result(&mut pool.get()?)?;
+    let acknowledged = phases[1].1.ok + phases[3].1.ok;
+    print(b, &phases, stored, acknowledged);
+    if stored as u64 != acknowledged {
+        bail!("{acknowledged} doses acknowledged but {stored} stored");
+    }
+    Ok(())
+}
+
+/// Dose n goes to resident n mod N; later rounds are doses 2, 3, ... three weeks apart.
+fn dose_body(coupons: &[String], n: u64) -> String {
+    let len = coupons.len() as u64;
+    let (person, round) = ((n % len) as usize, n / len);
+    let dose = (round % 9) + 1;
+    let day = crate::today().to_unix_days() - 400 + (round as i64) * 21;
+    let on = vrs_protocol::CivilDate::from_unix_days(day).map(|d| d.iso()).unwrap_or_default();
+    format!(
+        r#"{{"ocr_line":"1{dose}{CODE}{}","vaccinated_on":"{on}","product":"comirnaty","lot":"EY0779","site":"bench"}}"#,
+        coupons[person]
+    )
+}
+
+fn load_residents(count: u64, dir: &Path, keys: &NodeKeys, sqlite: &Path) -> anyhow::Result<Vec<String>> {
+    let csv = dir.join("residents.csv");
+    let t = Instant::now();
+    let opts = vrs_demo::DemoOptions {
+        municipality: MunicipalityCode::parse(CODE).context("constant code")?,
+        count,
+        seed: 11,
+        encoding: vrs_demo::Encoding::Utf8,
+        header: true,
+        error_rate: 0.0,
+        today: crate::today(),
+    };
+    vrs_demo::write_residents(&opts, std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&csv)?))?;
+    let pool = db::open(DatabaseUrl::Sqlite(sqlite.display().to_string()), "normal", 2)?;
+    let import = ImportOptions {
+        mode: ImportMode::AllOrNothing,
+        charset: None,
+        batch_rows: 2000,
+        max_rejections_reported: 10,
+        actor: "bench".into(),
+        role: "admin".into(),
+        today: crate::today(),
+    };
+    let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv)?);
+    let report = import_residents(&mut *pool.get()?, keys, input, &import, None)?;
+    if report.inserted != count {
+        bail!("the residents import stored {} of {count} rows", report.inserted);
+    }
+    eprintln!("{count} residents generated and imported in {:.0} s", t.elapsed().as_secs_f64());
+    Ok(residents::table.select(residents::coupon_number).order(residents::atena).load(&mut pool.get()?)?)
+}
+
+fn wait_ready(addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if let Ok(mut c) = load::Conn::open(addr)
+            && c.call("GET", "/health", None, b"").is_ok()
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("the node did not start listening")
+}
+
+fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged: u64) {
+    println!(
+        "doses benchmark: {} residents (SQLite, synchronous=full), {} clients, {} s per phase, paced at {}/s",
+        b.residents, b.clients, b.seconds, b.rate
+    );
+    println!("{:<28} {:>10} {:>9} {:>9} {:>8}", "phase", "req/s", "p50 ms", "p99 ms", "failed");
+    for (name, r) in phases {
+        let (rate, p50, p99) = (r.rate(), r.percentile_ms(0.5), r.percentile_ms(0.99));
+        println!("{name:<28} {rate:>10.0} {p50:>9.2} {p99:>9.2} {:>8}", r.failed);
+    }
+    let (saturated, paced) = (&phases[1].1, &phases[3].1);
+    println!("closed-loop doses/s vs GET /health req/s: {:.2}", saturated.rate() / phases[0].1.rate());
+    println!("acknowledged {acknowledged} doses, stored {stored}");
+    let met = saturated.rate() >= 2000.0
+        && paced.rate() >= 0.95 * b.rate.min(2000.0)
+        && paced.percentile_ms(0.99) < 50.0
+        && saturated.failed + paced.failed == 0;
+    println!(
+        "target >= 2,000 doses/s sustained, p99 < 50 ms at that rate, no failures: {}",
+        if met { "met" } else { "NOT MET" }
+    );
+}

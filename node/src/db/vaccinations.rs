@@ -1,0 +1,224 @@
+//! Dose rows: insert, the look-ups recording needs (by idempotency key, by person, by
+//! coupon), the staff views, and the change history.
+
+use super::schema::{residents, vaccination_changes, vaccinations};
+use super::{DbConn, DbError};
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
+#[diesel(table_name = vaccinations)]
+pub struct VaccinationRow {
+    pub id: String,
+    pub municipality: String,
+    pub coupon_number: String,
+    pub coupon_type: i16,
+    pub dose_number: i16,
+    pub atena: Option<String>,
+    pub vaccinated_on: String,
+    pub product: String,
+    pub lot: String,
+    pub site: String,
+    pub doctor: String,
+    pub status: String,
+    pub review: String,
+    pub warnings: String,
+    pub source: String,
+    pub recorded_by: String,
+    pub idempotency_key: Option<String>,
+    pub request_digest: Vec<u8>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What staff see of a dose (`GET /api/v1/vaccinations/{id}`, a resident's doses).
+#[derive(Debug, Clone, Serialize)]
+pub struct VaccinationView {
+    pub id: String,
+    pub status: String,
+    pub review: String,
+    pub warnings: serde_json::Value,
+    pub ocr_line: String,
+    pub municipality: String,
+    pub dose: i16,
+    pub atena: Option<String>,
+    pub vaccinated_on: String,
+    pub product: String,
+    pub lot: String,
+    pub site: String,
+    pub doctor: String,
+    pub source: String,
+    pub recorded_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl VaccinationRow {
+    pub fn view(&self) -> VaccinationView {
+        VaccinationView {
+            id: self.id.clone(),
+            status: self.status.clone(),
+            review: self.review.clone(),
+            warnings: serde_json::from_str(&self.warnings).unwrap_or(serde_json::Value::Array(Vec::new())),
+            ocr_line: format!("{}{}{}{}", self.coupon_type, self.dose_number, self.municipality, self.coupon_number),
+            municipality: self.municipality.clone(),
+            dose: self.dose_number,
+            atena: self.atena.clone(),
+            vaccinated_on: self.vaccinated_on.clone(),
+            product: self.product.clone(),
+            lot: self.lot.clone(),
+            site: self.site.clone(),
+            doctor: self.doctor.clone(),
+            source: self.source.clone(),
+            recorded_by: self.recorded_by.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+pub fn insert(conn: &mut DbConn, row: &VaccinationRow) -> Result<(), DbError> {
+    diesel::insert_into(vaccinations::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> Result<Option<VaccinationRow>, DbError> {
+    Ok(vaccinations::table.find(id).select(VaccinationRow::as_select()).first(conn).optional()?)
+}
+
+pub fn by_idempotency_key(conn: &mut DbConn, actor: &str, key: &str) -> Result<Option<VaccinationRow>, DbError> {
+    Ok(vaccinations::table
+        .filter(vaccinations::recorded_by.eq(actor))
+        .filter(vaccinations::idempotency_key.eq(key))
+        .select(VaccinationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A person's doses, oldest first, cancelled ones included (callers filter).
+pub fn for_person(conn: &mut DbConn, atena: &str) -> Result<Vec<VaccinationRow>, DbError> {
+    Ok(vaccinations::table
+        .filter(vaccinations::atena.eq(atena))
+        .order((vaccinations::vaccinated_on, vaccinations::dose_number))
+        .select(VaccinationRow::as_select())
+        .load(conn)?)
+}
+
+/// Doses read from one coupon that are not matched to a person here.
+pub fn unmatched_for_coupon(
+    conn: &mut DbConn,
+    municipality: &str,
+    coupon: &str,
+) -> Result<Vec<VaccinationRow>, DbError> {
+    Ok(vaccinations::table
+        .filter(vaccinations::coupon_number.eq(coupon))
+        .filter(vaccinations::municipality.eq(municipality))
+        .filter(vaccinations::atena.is_null())
+        .select(VaccinationRow::as_select())
+        .load(conn)?)
+}
+
+/// The review and unmatched queues: doses by status (or `needs_review`), oldest first,
+/// paged by `after` (the last id of the previous page, with its created_at).
+pub fn list(
+    conn: &mut DbConn,
+    status: &str,
+    limit: i64,
+    after: Option<(i64, String)>,
+) -> Result<Vec<VaccinationRow>, DbError> {
+    let mut q = vaccinations::table.select(VaccinationRow::as_select()).into_boxed();
+    q = if status == "needs_review" {
+        q.filter(vaccinations::review.eq("needs_review")).filter(vaccinations::status.ne("cancelled"))
+    } else {
+        q.filter(vaccinations::status.eq(status.to_owned()))
+    };
+    if let Some((at, id)) = after {
+        q = q.filter(vaccinations::created_at.gt(at).or(vaccinations::created_at.eq(at).and(vaccinations::id.gt(id))));
+    }
+    Ok(q.order((vaccinations::created_at, vaccinations::id)).limit(limit).load(conn)?)
+}
+
+/// Birth date, status code and last update of a resident, for the rules.
+pub fn person_facts(conn: &mut DbConn, atena: &str) -> Result<Option<(String, i16, i64)>, DbError> {
+    Ok(residents::table
+        .find(atena)
+        .select((residents::birth_date, residents::status, residents::updated_at))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn record_change(
+    conn: &mut DbConn,
+    id: &str,
+    actor: &str,
+    action: &str,
+    reason: &str,
+    old_values: &serde_json::Value,
+) -> Result<(), DbError> {
+    diesel::insert_into(vaccination_changes::table)
+        .values((
+            vaccination_changes::vaccination_id.eq(id),
+            vaccination_changes::at.eq(super::now()),
+            vaccination_changes::actor.eq(actor),
+            vaccination_changes::action.eq(action),
+            vaccination_changes::reason.eq(reason),
+            vaccination_changes::old_values.eq(old_values.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, Queryable)]
+pub struct ChangeView {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub reason: String,
+    pub old_values: String,
+}
+
+pub fn changes(conn: &mut DbConn, id: &str) -> Result<Vec<ChangeView>, DbError> {
+    Ok(vaccination_changes::table
+        .filter(vaccination_changes::vaccination_id.eq(id))
+        .order(vaccination_changes::id)
+        .select((
+            vaccination_changes::at,
+            vaccination_changes::actor,
+            vaccination_changes::action,
+            vaccination_changes::reason,
+            vaccination_changes::old_values,
+        ))
+        .load(conn)?)
+}
+
+/// Writes back a row's mutable fields (corrections, matching, review, cancellation).
+pub fn update(conn: &mut DbConn, row: &VaccinationRow) -> Result<(), DbError> {
+    diesel::update(vaccinations::table.find(&row.id))
+        .set((
+            vaccinations::dose_number.eq(row.dose_number),
+            vaccinations::atena.eq(&row.atena),
+            vaccinations::vaccinated_on.eq(&row.vaccinated_on),
+            vaccinations::product.eq(&row.product),
+            vaccinations::lot.eq(&row.lot),
+            vaccinations::site.eq(&row.site),
+            vaccinations::doctor.eq(&row.doctor),
+            vaccinations::status.eq(&row.status),
+            vaccinations::review.eq(&row.review),
+            vaccinations::warnings.eq(&row.warnings),
+            vaccinations::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes SQLite's write lock before the transaction reads anything. A deferred
+/// transaction that reads, then writes after another writer committed, fails with
+/// SQLITE_BUSY_SNAPSHOT at once (the busy timeout does not apply); a write as the first
+/// statement waits its turn instead. PostgreSQL needs nothing.
+pub fn take_write_lock(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Sqlite(c) = conn {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("DELETE FROM outbox WHERE 0 = 1")?;
+    }
+    Ok(())
+}

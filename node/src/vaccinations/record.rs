@@ -1,0 +1,219 @@
+//! Recording one dose inside the caller's transaction: idempotent replay, then the home
+//! municipality decides: ours and matched (rules run), ours and unknown (unmatched
+//! queue), or another's (outbox). The same dose twice is a duplicate, never two doses.
+
+use super::{Status, new_id};
+use crate::db::outbox::{self, OutboxPayload};
+use crate::db::vaccinations::{self as rows, VaccinationRow};
+use crate::db::{DbConn, DbError, access_log, residents};
+use crate::domain::dose::ValidDose;
+use crate::domain::dose_rules::{self, NewDose, Person, PriorDose, Verdict};
+use crate::domain::resident_row::ResidentStatus;
+use crate::products::ProductMaster;
+use serde_json::{Value, json};
+use vrs_protocol::{CivilDate, MunicipalityCode};
+
+/// Who is recording, for whom, from where.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub own: MunicipalityCode,
+    pub products: &'a ProductMaster,
+    pub actor: &'a str,
+    pub role: &'a str,
+    /// `api`, or `batch:<uuid>` for a CSV upload.
+    pub source: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub dose: ValidDose,
+    /// The client's `Idempotency-Key`: a retry with the same key gets the first answer.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: String,
+    pub status: Status,
+    /// `[{code, message}]`, empty when no rule fired.
+    pub warnings: Value,
+    pub needs_review: bool,
+    /// True when this answer repeats an earlier one (same idempotency key).
+    pub replayed: bool,
+    /// Rule codes that fired now (empty on a replay), for metrics.
+    pub rules_fired: Vec<&'static str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("this dose is already recorded for this person")]
+    Duplicate { id: String },
+    #[error("the Idempotency-Key was used before for a different dose")]
+    KeyReused,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for RecordError {
+    fn from(e: diesel::result::Error) -> Self {
+        RecordError::Db(e.into())
+    }
+}
+
+/// SHA-256 of the dose's fields: tells a retried request from a reused key.
+pub fn digest(d: &ValidDose) -> Vec<u8> {
+    let text =
+        [d.ocr.to_digits(), d.vaccinated_on.iso(), d.product.clone(), d.lot.clone(), d.site.clone(), d.doctor.clone()]
+            .join("\u{1f}");
+    ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref().to_vec()
+}
+
+pub fn record_one(conn: &mut DbConn, ctx: &Context<'_>, sub: &Submission) -> Result<Outcome, RecordError> {
+    let digest = digest(&sub.dose);
+    if let Some(key) = &sub.idempotency_key
+        && let Some(prior) = rows::by_idempotency_key(conn, ctx.actor, key)?
+    {
+        return if prior.request_digest == digest { Ok(replay(&prior)) } else { Err(RecordError::KeyReused) };
+    }
+    let d = &sub.dose;
+    let ours = d.ocr.municipality == ctx.own;
+    let atena = if ours { residents::find_by_coupon(conn, &d.ocr.coupon)? } else { None };
+    let (status, warnings) = match &atena {
+        Some(a) => (Status::Recorded, evaluate(conn, ctx.products, d, a, None)?),
+        None => {
+            // Not ours to judge (or nobody to judge yet): only the same dose twice is caught now.
+            let held = rows::unmatched_for_coupon(conn, d.ocr.municipality.as_str(), d.ocr.coupon.as_str())?;
+            if let Some(same) = held.iter().find(|r| {
+                r.status != Status::Cancelled.as_str()
+                    && r.dose_number == i16::from(d.ocr.dose)
+                    && r.vaccinated_on == d.vaccinated_on.iso()
+            }) {
+                return Err(RecordError::Duplicate { id: same.id.clone() });
+            }
+            (if ours { Status::Unmatched } else { Status::Queued }, Vec::new())
+        }
+    };
+    let now = crate::db::now();
+    let row = VaccinationRow {
+        id: new_id(),
+        municipality: d.ocr.municipality.as_str().to_owned(),
+        coupon_number: d.ocr.coupon.as_str().to_owned(),
+        coupon_type: i16::from(d.ocr.coupon_type),
+        dose_number: i16::from(d.ocr.dose),
+        atena: atena.clone(),
+        vaccinated_on: d.vaccinated_on.iso(),
+        product: d.product.clone(),
+        lot: d.lot.clone(),
+        site: d.site.clone(),
+        doctor: d.doctor.clone(),
+        status: status.as_str().to_owned(),
+        review: if warnings.is_empty() { "none" } else { "needs_review" }.to_owned(),
+        warnings: json!(warnings).to_string(),
+        source: ctx.source.to_owned(),
+        recorded_by: ctx.actor.to_owned(),
+        idempotency_key: sub.idempotency_key.clone(),
+        request_digest: digest,
+        created_at: now,
+        updated_at: now,
+    };
+    rows::insert(conn, &row)?;
+    if status == Status::Queued {
+        outbox::enqueue(conn, &new_id(), &row.municipality, &payload(&row, ctx.own))?;
+    }
+    access_log::record(
+        conn,
+        access_log::Entry {
+            actor: ctx.actor,
+            role: ctx.role,
+            action: "vaccination.record",
+            atena: atena.as_deref(),
+            detail: Some(format!("id={} status={} source={}", row.id, row.status, row.source)),
+        },
+    )?;
+    Ok(Outcome {
+        id: row.id,
+        status,
+        needs_review: !warnings.is_empty(),
+        rules_fired: warnings.iter().map(|w| w.code).collect(),
+        warnings: json!(warnings),
+        replayed: false,
+    })
+}
+
+/// The dose a stored row describes (for re-running the rules on it).
+pub fn dose_of(row: &VaccinationRow) -> Option<ValidDose> {
+    Some(ValidDose {
+        ocr: vrs_protocol::OcrLine::parse(&row.view().ocr_line).ok()?,
+        vaccinated_on: CivilDate::parse_iso(&row.vaccinated_on).ok()?,
+        product: row.product.clone(),
+        lot: row.lot.clone(),
+        site: row.site.clone(),
+        doctor: row.doctor.clone(),
+    })
+}
+
+fn replay(prior: &VaccinationRow) -> Outcome {
+    let view = prior.view();
+    Outcome {
+        id: view.id,
+        status: Status::parse(&view.status).unwrap_or(Status::Recorded),
+        needs_review: view.review == "needs_review",
+        warnings: view.warnings,
+        replayed: true,
+        rules_fired: Vec::new(),
+    }
+}
+
+fn payload(row: &VaccinationRow, own: MunicipalityCode) -> OutboxPayload {
+    let v = row.view();
+    OutboxPayload {
+        vaccination_id: v.id,
+        given_in: own.as_str().to_owned(),
+        ocr_line: v.ocr_line,
+        vaccinated_on: v.vaccinated_on,
+        product: v.product,
+        lot: v.lot,
+        site: v.site,
+        doctor: v.doctor,
+    }
+}
+
+/// Runs the rules for a dose of a registered person against the doses already held
+/// (leaving out `exclude`: the record itself when re-evaluating it).
+pub fn evaluate(
+    conn: &mut DbConn,
+    products: &ProductMaster,
+    d: &ValidDose,
+    atena: &str,
+    exclude: Option<&str>,
+) -> Result<Vec<dose_rules::Warning>, RecordError> {
+    let held: Vec<VaccinationRow> = rows::for_person(conn, atena)?
+        .into_iter()
+        .filter(|r| r.status != Status::Cancelled.as_str() && Some(r.id.as_str()) != exclude)
+        .collect();
+    let history: Vec<PriorDose<'_>> = held
+        .iter()
+        .filter_map(|r| {
+            Some(PriorDose {
+                id: &r.id,
+                dose: u8::try_from(r.dose_number).ok()?,
+                on: CivilDate::parse_iso(&r.vaccinated_on).ok()?,
+                min_interval_days: products.get(&r.product).map_or(0, |p| p.min_interval_days),
+            })
+        })
+        .collect();
+    let person = rows::person_facts(conn, atena)?.and_then(|(birth, status, updated_at)| {
+        Some(Person {
+            birth_date: CivilDate::parse_iso(&birth).ok()?,
+            status: ResidentStatus::from_code(status)?,
+            status_since: CivilDate::from_unix_days((updated_at + 9 * 3600).div_euclid(86_400))?,
+        })
+    });
+    let Some(product) = products.get(&d.product) else {
+        return Ok(Vec::new()); // validated before; a product removed since is not a reason to fail
+    };
+    match dose_rules::check(NewDose { dose: d.ocr.dose, on: d.vaccinated_on, product }, person.as_ref(), &history) {
+        Verdict::Duplicate(id) => Err(RecordError::Duplicate { id }),
+        Verdict::Accept(w) => Ok(w),
+    }
+}
