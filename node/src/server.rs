@@ -28,7 +28,17 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
     crate::products::install((*products).clone());
     let metrics = Arc::new(Metrics::new()?);
     let doses = DoseWriter::start(pool.clone(), settings.municipality_code(), products.clone(), metrics.clone());
-    Ok(AppState { settings, db: pool, keys: Arc::new(keys), metrics, loopback, products, doses, federation: None })
+    Ok(AppState {
+        settings,
+        db: pool,
+        keys: Arc::new(keys),
+        metrics,
+        loopback,
+        products,
+        doses,
+        federation: None,
+        outbox: None,
+    })
 }
 
 pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {

@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::crypto::NodeKeys;
 use crate::db::Pool;
 use crate::federation::Federation;
+use crate::federation::outbox_sender::OutboxSender;
 use crate::metrics::Metrics;
 use crate::products::ProductMaster;
 use crate::vaccinations::writer::DoseWriter;
@@ -21,4 +22,6 @@ pub struct AppState {
     pub doses: DoseWriter,
     /// The link to the coordinator; `None` for a standalone node.
     pub federation: Option<Arc<Federation>>,
+    /// Delivers doses for other municipalities (with the federation).
+    pub outbox: Option<OutboxSender>,
 }

@@ -101,12 +101,41 @@ pub async fn record(
     };
     let dose = validate(fields, crate::today(), &state.products, |c| crate::municipalities::lookup(c).is_some())
         .map_err(refusal)?;
-    let outcome = state
+    let mut outcome = state
         .doses
         .submit(Submission { dose, idempotency_key: key }, user.name.clone(), user.role.as_str().to_owned())
         .await
         .map_err(record_error)?;
+    if outcome.status == Status::Queued && try_forward_now(&state, &outcome.id).await {
+        outcome.status = Status::Forwarded;
+    }
     Ok(answer(&outcome))
+}
+
+/// How long a site waits for the home node's acknowledgement before being told `queued`.
+const FORWARD_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Tries to deliver a dose just queued for another municipality while the site waits; the
+/// outbox sender keeps trying afterwards if this does not get through in time.
+async fn try_forward_now(state: &AppState, id: &str) -> bool {
+    let (Some(federation), Some(sender)) = (&state.federation, &state.outbox) else {
+        return false;
+    };
+    if !federation.is_connected() {
+        return false;
+    }
+    let db = state.db.clone();
+    let vaccination = id.to_owned();
+    let due = web::block(move || crate::db::outbox::for_vaccination(&mut *db.get()?, &vaccination)).await;
+    let Ok(Ok(Some(message))) = due else {
+        return false;
+    };
+    let attempt = tokio::time::timeout(FORWARD_WAIT, sender.attempt(message)).await;
+    if !matches!(attempt, Ok(Ok(crate::federation::outbox_sender::Attempt::Acknowledged))) {
+        sender.wake();
+        return false;
+    }
+    true
 }
 
 pub fn parse_id(raw: &str) -> Result<String, ApiError> {

@@ -99,10 +99,10 @@ fn serve(data_dir: &Path) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the federation runtime")?;
-    state.federation = {
+    {
         let _entered = federation_runtime.enter();
-        crate::federation::join(data_dir, &state)?
-    };
+        crate::federation::join(data_dir, &mut state)?;
+    }
     tracing::info!(%addr, municipality = %state.settings.municipality, joined = state.federation.is_some(), "node listening");
     actix_web::rt::System::new().block_on(server::run(state, listener))?;
     federation_runtime.shutdown_timeout(std::time::Duration::from_secs(5));

@@ -65,6 +65,12 @@ impl From<diesel::result::Error> for DbError {
     }
 }
 
+impl From<r2d2::PoolError> for DbError {
+    fn from(e: r2d2::PoolError) -> Self {
+        DbError::Connect(e.to_string())
+    }
+}
+
 /// Describes a diesel error without the offending values: PostgreSQL's constraint
 /// messages quote the key ("Key (coupon_number)=(…)"), which may be personal data.
 pub fn describe(e: &diesel::result::Error) -> String {

@@ -64,3 +64,94 @@ pub fn pending(conn: &mut DbConn, limit: i64) -> Result<Vec<OutboxRow>, DbError>
         ))
         .load(conn)?)
 }
+
+/// One message due for (another) attempt: its id, the dose's record id, the target and
+/// the dose fields.
+#[derive(Debug, Queryable)]
+pub struct DueMessage {
+    pub message_id: String,
+    pub vaccination_id: String,
+    pub target_municipality: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Messages not yet acknowledged whose next attempt is due, oldest first.
+pub fn due(conn: &mut DbConn, now: i64, limit: i64) -> Result<Vec<DueMessage>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::state.eq_any(["pending", "sent"]))
+        .filter(outbox::next_attempt_at.le(now))
+        .order(outbox::created_at)
+        .limit(limit)
+        .select((
+            outbox::message_id,
+            outbox::vaccination_id,
+            outbox::target_municipality,
+            outbox::payload,
+            outbox::attempts,
+        ))
+        .load(conn)?)
+}
+
+/// Records a failed or unanswered attempt and when to try again.
+pub fn retry_later(conn: &mut DbConn, message_id: &str, state: &str, next_at: i64) -> Result<(), DbError> {
+    let now = super::now();
+    diesel::update(outbox::table.find(message_id))
+        .set((
+            outbox::state.eq(state),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_attempt_at.eq(now),
+            outbox::next_attempt_at.eq(next_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The home node has the dose: the outbox row and the dose keep no personal data of the
+/// person any more (the coupon number goes; the record's id and status stay).
+pub fn acknowledged(conn: &mut DbConn, vaccination_id: &str) -> Result<bool, DbError> {
+    use super::schema::vaccinations;
+    let now = super::now();
+    conn.transaction(|conn| {
+        let n = diesel::update(
+            outbox::table.filter(outbox::vaccination_id.eq(vaccination_id)).filter(outbox::state.ne("acknowledged")),
+        )
+        .set((outbox::state.eq("acknowledged"), outbox::payload.eq("{}"), outbox::acknowledged_at.eq(now)))
+        .execute(conn)?;
+        if n > 0 {
+            diesel::update(vaccinations::table.find(vaccination_id))
+                .set((
+                    vaccinations::status.eq("forwarded"),
+                    vaccinations::coupon_number.eq(""),
+                    vaccinations::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok::<_, DbError>(n > 0)
+    })
+}
+
+/// The home node refused the dose for good: kept, flagged for a person to look at.
+pub fn refused(conn: &mut DbConn, message_id: &str, code: &str) -> Result<(), DbError> {
+    let now = super::now();
+    diesel::update(outbox::table.find(message_id))
+        .set((outbox::state.eq(format!("refused:{code}")), outbox::last_attempt_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The unacknowledged message of one dose, if any (to try it at once after recording).
+pub fn for_vaccination(conn: &mut DbConn, vaccination_id: &str) -> Result<Option<DueMessage>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::vaccination_id.eq(vaccination_id))
+        .filter(outbox::state.eq_any(["pending", "sent"]))
+        .select((
+            outbox::message_id,
+            outbox::vaccination_id,
+            outbox::target_municipality,
+            outbox::payload,
+            outbox::attempts,
+        ))
+        .first(conn)
+        .optional()?)
+}

@@ -1,26 +1,55 @@
 //! What this node does with messages other nodes send it through the coordinator.
 
+use super::outbox_sender::ack_outcome;
 use super::service::InboundHandler;
 use crate::api::state::AppState;
-use crate::db::Pool;
+use crate::db::{Pool, outbox};
+use crate::products::ProductMaster;
+use crate::vaccinations::delivered;
+use std::sync::Arc;
+use vrs_protocol::messages::DoseAck;
 use vrs_protocol::{Message, MunicipalityCode, WireErrorCode};
 
 pub struct NodeInbound {
-    #[allow(dead_code)]
     db: Pool,
+    own: MunicipalityCode,
+    products: Arc<ProductMaster>,
 }
 
 impl NodeInbound {
-    pub fn new(state: &AppState) -> Self {
-        NodeInbound { db: state.db.clone() }
+    pub fn new(state: &AppState, own: MunicipalityCode) -> Self {
+        NodeInbound { db: state.db.clone(), own, products: state.products.clone() }
     }
 }
 
 impl InboundHandler for NodeInbound {
     fn handle(&self, sender: MunicipalityCode, message: Message) -> Result<Option<Message>, WireErrorCode> {
-        tracing::info!(%sender, kind = message.kind().as_str(), "federation message received");
-        // Each kind is handled by the issue that introduces it; until then it is refused as
-        // a transient condition so that the sender keeps it and tries again later.
-        Err(WireErrorCode::Unavailable)
+        let mut conn = self.db.get().map_err(|_| WireErrorCode::Unavailable)?;
+        match message {
+            Message::DoseDelivery(d) => {
+                let outcome = delivered::receive(&mut conn, self.own, &self.products, sender, &d).map_err(|e| {
+                    tracing::error!(error = %e, "a delivered dose could not be stored");
+                    WireErrorCode::Unavailable
+                })?;
+                Ok(Some(Message::DoseAck(DoseAck { dose_id: d.dose_id, outcome })))
+            }
+            // The ack of a delivery the coordinator held while the home node was away.
+            Message::DoseAck(ack) => {
+                let id = ack.dose_id.to_string();
+                match ack_outcome(ack) {
+                    Ok(_) => outbox::acknowledged(&mut conn, &id).map(|_| None).map_err(|_| WireErrorCode::Unavailable),
+                    Err(code) => {
+                        tracing::warn!(code = code.as_str(), "a queued dose was refused by its home node");
+                        Ok(None)
+                    }
+                }
+            }
+            // Kinds other issues handle (inquiries, statistics, checkpoints) are refused as
+            // unavailable until then, so a sender keeps them rather than losing them.
+            other => {
+                tracing::info!(%sender, kind = other.kind().as_str(), "federation message kind not handled");
+                Err(WireErrorCode::Unavailable)
+            }
+        }
     }
 }

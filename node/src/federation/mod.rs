@@ -3,6 +3,7 @@
 
 pub mod identity;
 pub mod inbound;
+pub mod outbox_sender;
 pub mod registry;
 pub mod service;
 
@@ -14,10 +15,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Joins the federation if the node has a federation file, starting what runs beside the
-/// HTTP server: the link, and the handler of what other nodes send. Inside a tokio runtime.
-pub fn join(data_dir: &Path, state: &AppState) -> anyhow::Result<Option<Arc<Federation>>> {
+/// HTTP server: the link, the handler of what other nodes send, and the outbox sender.
+/// Call inside a tokio runtime; sets `state.federation` and `state.outbox`.
+pub fn join(data_dir: &Path, state: &mut AppState) -> anyhow::Result<()> {
     let code = vrs_protocol::MunicipalityCode::parse(&state.settings.municipality)?;
     let file = state.settings.federation.file.clone().unwrap_or_else(|| FEDERATION_FILE.into());
-    let handler = Arc::new(inbound::NodeInbound::new(state));
-    service::start(data_dir, &file, code, handler)
+    let handler = Arc::new(inbound::NodeInbound::new(state, code));
+    let Some(federation) = service::start(data_dir, &file, code, handler)? else {
+        return Ok(());
+    };
+    let sender = outbox_sender::OutboxSender::new(federation.clone(), state.db.clone());
+    tokio::spawn(sender.clone().run());
+    state.federation = Some(federation);
+    state.outbox = Some(sender);
+    Ok(())
 }

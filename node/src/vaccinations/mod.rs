@@ -3,6 +3,7 @@
 //! residents import. Everything here runs inside a caller's transaction.
 
 pub mod batch;
+pub mod delivered;
 pub mod ledger;
 pub mod matching;
 pub mod record;
