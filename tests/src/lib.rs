@@ -1,6 +1,9 @@
-//! The local federation launcher and the harness of the end-to-end tests: real
-//! `vrs-node` processes on loopback ports, each with its own data dir and generated
-//! residents. (The coordinator joins the launcher with the federation issue.)
+//! The local federation launcher and the harness of the end-to-end tests: a real
+//! `vrs-coordinator` and real `vrs-node` processes on loopback ports, each with its own
+//! data dir (and the nodes with generated residents), set up with the operator commands.
+
+mod coordinator;
+pub use coordinator::{CoordinatorProcess, LocalFederation};
 
 use anyhow::{Context, bail};
 use std::net::TcpListener;
@@ -51,6 +54,18 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// init + user add + demo residents + serve, and waits until /health answers.
     pub fn start(root: &Path, municipality: &str, residents: u64, database_url: Option<&str>) -> anyhow::Result<Self> {
+        Self::start_with(root, municipality, residents, database_url, None)
+    }
+
+    /// As [`start`](Self::start); with a coordinator, the node is initialised with its
+    /// federation.json and enrolled before it starts serving.
+    pub fn start_with(
+        root: &Path,
+        municipality: &str,
+        residents: u64,
+        database_url: Option<&str>,
+        coordinator: Option<&CoordinatorProcess>,
+    ) -> anyhow::Result<Self> {
         let node = binary("vrs-node")?;
         let data_dir = root.join(municipality);
         let port = free_port()?;
@@ -60,7 +75,13 @@ impl NodeProcess {
         if let Some(url) = database_url {
             init.args(["--database-url", url]);
         }
+        if let Some(c) = coordinator {
+            init.arg("--federation").arg(c.federation_file());
+        }
         run(&mut init)?;
+        if let Some(c) = coordinator {
+            c.enroll(&data_dir.join("enrollment.json"))?;
+        }
         let staff_token = run(Command::new(&node)
             .args(["user", "add", "--name", "staff", "--role", "staff"])
             .arg("--data-dir")
@@ -85,6 +106,37 @@ impl NodeProcess {
         };
         p.wait_healthy(Duration::from_secs(30))?;
         Ok(p)
+    }
+
+    /// Starts `serve` on a data dir initialised by hand (no users, no residents).
+    pub fn attach_serve(data_dir: &Path, municipality: &str, port: u16) -> anyhow::Result<Self> {
+        let mut p = NodeProcess {
+            municipality: municipality.to_owned(),
+            url: format!("http://127.0.0.1:{port}"),
+            data_dir: data_dir.to_owned(),
+            staff_token: String::new(),
+            child: spawn_serve(data_dir)?,
+        };
+        p.wait_healthy(Duration::from_secs(30))?;
+        Ok(p)
+    }
+
+    /// The node's `/health` answer.
+    pub fn health(&self) -> anyhow::Result<serde_json::Value> {
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build()?;
+        Ok(client.get(format!("{}/health", self.url)).send()?.json()?)
+    }
+
+    /// Waits until `/health` says the coordinator link is up.
+    pub fn wait_connected(&self, within: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.health().is_ok_and(|h| h["coordinator"] == "connected") {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("node {} did not connect to the coordinator; see {}/node.log", self.municipality, self.data_dir.display())
     }
 
     fn wait_healthy(&mut self, within: Duration) -> anyhow::Result<()> {

@@ -1,8 +1,8 @@
-//! `vrs-local`: starts the local demo federation on loopback and prints each node's URL
-//! and a staff token; stops everything on Ctrl-C.
+//! `vrs-local`: starts the local demo federation on loopback (a coordinator and three
+//! enrolled nodes) and prints each node's URL and a staff token; stops all on Ctrl-C.
 
 use clap::Parser;
-use vrs_tests::{DEMO_MUNICIPALITIES, NodeProcess};
+use vrs_tests::LocalFederation;
 
 #[derive(Parser)]
 #[command(about = "Run a local VRS federation with generated residents (SQLite, loopback)")]
@@ -19,13 +19,11 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let tmp = tempfile::Builder::new().prefix("vrs-local-").tempdir()?;
     let root = args.dir.unwrap_or_else(|| tmp.path().to_owned());
-    let mut nodes = Vec::new();
-    for (code, name) in DEMO_MUNICIPALITIES {
-        eprintln!("starting {code} {name} with {} generated residents ...", args.residents);
-        nodes.push(NodeProcess::start(&root, code, args.residents, None)?);
-    }
+    let federation = LocalFederation::start(&root, args.residents, |step| eprintln!("{step}"))?;
     println!("local federation is up (data in {})", root.display());
-    for n in &nodes {
+    let c = &federation.coordinator;
+    println!("  coordinator  {}  national token: {}", c.url, c.national_token);
+    for n in &federation.nodes {
         println!("  {}  {}  staff token: {}", n.municipality, n.url, n.staff_token);
     }
     println!("try: curl -H 'Authorization: Bearer <token>' <url>/api/v1/residents/100000001");
@@ -33,9 +31,7 @@ fn main() -> anyhow::Result<()> {
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     ctrlc_handler(tx)?;
     let _ = rx.recv();
-    for mut n in nodes {
-        let _ = n.stop();
-    }
+    drop(federation); // SIGTERM to the nodes, then the coordinator
     Ok(())
 }
 
