@@ -1,15 +1,15 @@
-//! `vrs-coordinator`: the federation's router and statistics collector. Its commands
-//! (init, enroll, revoke, serve, user add) arrive with the federation issue; until then
-//! the binary exists so the workspace has its final shape, and says so plainly.
+//! `vrs-coordinator`: thin entry point; the work is in the library.
 
 use clap::Parser;
 
-#[derive(Parser)]
-#[command(name = "vrs-coordinator", version, about = "VRS coordinator (arrives with the federation issue)")]
-struct Cli {}
-
 fn main() -> std::process::ExitCode {
-    let _ = Cli::parse();
-    eprintln!("vrs-coordinator: not available yet; the coordinator is built in the federation issue");
-    std::process::ExitCode::FAILURE
+    let cli = vrs_coordinator::cli::Cli::parse();
+    match vrs_coordinator::cli::commands::run(cli.command) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, as interface.md asks; causes are chained with ": ".
+            eprintln!("vrs-coordinator: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

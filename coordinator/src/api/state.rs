@@ -1,0 +1,12 @@
+//! What every handler shares.
+
+use crate::db::Pool;
+use crate::federation::Federation;
+use crate::metrics::Metrics;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub db: Pool,
+    pub metrics: Arc<Metrics>,
+    pub federation: Arc<Federation>,
+}

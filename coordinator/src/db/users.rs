@@ -1,0 +1,68 @@
+//! API users of the coordinator (role `national`). Tokens are 256-bit random strings
+//! shown once; only their SHA-256 is stored (a slow KDF adds nothing at 256 bits).
+
+use super::DbError;
+use super::schema::users;
+use diesel::prelude::*;
+use ring::rand::{SecureRandom, SystemRandom};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Statistics and federation status only.
+    National,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        (s == "national").then_some(Role::National)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::National => "national",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref().to_vec()
+}
+
+/// Creates a user and returns its token, which is never stored.
+pub fn add(conn: &mut SqliteConnection, name: &str, role: Role) -> Result<String, DbError> {
+    let mut raw = [0u8; 32];
+    SystemRandom::new().fill(&mut raw).map_err(|_| DbError::Query("the random generator failed".into()))?;
+    let token = format!("vrs_{}", hex::encode(raw));
+    diesel::insert_into(users::table)
+        .values((
+            users::name.eq(name),
+            users::role.eq(role.as_str()),
+            users::token_hash.eq(token_hash(&token)),
+            users::created_at_ms.eq(super::now_ms()),
+        ))
+        .execute(conn)
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                DbError::Query(format!("a user named {name:?} already exists"))
+            }
+            other => other.into(),
+        })?;
+    Ok(token)
+}
+
+pub fn by_token(conn: &mut SqliteConnection, token: &str) -> Result<Option<User>, DbError> {
+    let row: Option<(i64, String, String)> = users::table
+        .filter(users::token_hash.eq(token_hash(token)))
+        .filter(users::disabled_at_ms.is_null())
+        .select((users::id, users::name, users::role))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(id, name, role)| Some(User { id, name, role: Role::parse(&role)? })))
+}

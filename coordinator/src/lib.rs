@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod federation;
+pub mod layout;
+pub mod metrics;
+pub mod municipalities;
+pub mod registry;
+pub mod server;
