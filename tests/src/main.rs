@@ -17,6 +17,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    build_binaries()?;
     let tmp = tempfile::Builder::new().prefix("vrs-local-").tempdir()?;
     let root = args.dir.unwrap_or_else(|| tmp.path().to_owned());
     let federation = LocalFederation::start(&root, args.residents, |step| eprintln!("{step}"))?;
@@ -32,6 +33,23 @@ fn main() -> anyhow::Result<()> {
     ctrlc_handler(tx)?;
     let _ = rx.recv();
     drop(federation); // SIGTERM to the nodes, then the coordinator
+    Ok(())
+}
+
+/// `cargo run -p vrs-tests` builds only this launcher: when started by cargo, build the
+/// node and coordinator binaries in the same profile first, so the README's one command
+/// works on a fresh clone.
+fn build_binaries() -> anyhow::Result<()> {
+    let Ok(cargo) = std::env::var("CARGO") else {
+        return Ok(()); // started directly: the binaries must be built already
+    };
+    let release = std::env::current_exe()?.parent().is_some_and(|d| d.ends_with("release"));
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "--workspace", "--bins"]);
+    if release {
+        build.arg("--release");
+    }
+    anyhow::ensure!(build.status()?.success(), "building vrs-node and vrs-coordinator failed");
     Ok(())
 }
 
