@@ -84,7 +84,8 @@ pub async fn run(
         tokio::spawn(queue::run(fed.clone(), stop_rx.clone())),
     ];
 
-    let state = AppState { db: pool, metrics, federation: fed.clone() };
+    let loopback = bound.http.ip().is_loopback();
+    let state = AppState { db: pool, metrics, federation: fed.clone(), loopback };
     let http = http_server(state, listener, &settings)?;
     let http_handle = http.handle();
     let http_task = tokio::spawn(http);

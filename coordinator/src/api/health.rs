@@ -1,5 +1,8 @@
-//! `GET /health` and `GET /metrics` (no auth: they carry counts only, never a person).
+//! `GET /health` (no auth) and `GET /metrics` (no auth on a loopback listener, a token
+//! otherwise, as on the node). Both carry counts only, never a person.
 
+use super::auth::Caller;
+use super::error::ApiError;
 use super::state::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
@@ -23,6 +26,9 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     if db_ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }
 
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+pub async fn metrics(state: web::Data<AppState>, caller: Option<Caller>) -> Result<HttpResponse, ApiError> {
+    if !state.loopback && caller.is_none() {
+        return Err(ApiError::unauthorized());
+    }
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render()))
 }

@@ -9,4 +9,6 @@ pub struct AppState {
     pub db: Pool,
     pub metrics: Arc<Metrics>,
     pub federation: Arc<Federation>,
+    /// True when the HTTP listener is on a loopback address (then /metrics needs no token).
+    pub loopback: bool,
 }

@@ -88,3 +88,47 @@ pub fn take_expired(conn: &mut SqliteConnection, cutoff_ms: i64) -> Result<Vec<Q
 fn wire(a: Address) -> String {
     String::from_utf8_lossy(&a.to_wire()).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vrs_protocol::messages::{CheckpointAck, DoseAck, DoseOutcome};
+    use vrs_protocol::{DecryptionKey, Message, MunicipalityCode, RecordId, SealParams, SigningKey};
+
+    fn sealed(msg: &Message) -> Envelope {
+        let from = Address::Node(MunicipalityCode::parse("131016").unwrap());
+        let to = Address::Node(MunicipalityCode::parse("141003").unwrap());
+        let params = SealParams::new(from, to, DecryptionKey::generate().unwrap().public_key());
+        Envelope::seal(&SigningKey::generate().unwrap(), params, msg).unwrap()
+    }
+
+    #[test]
+    fn an_envelope_round_trips_through_the_queue_once_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("q.sqlite"), "normal", 2).unwrap();
+        let mut c = pool.get().unwrap();
+        let first =
+            sealed(&Message::DoseAck(DoseAck { dose_id: RecordId::random().unwrap(), outcome: DoseOutcome::Recorded }));
+        let second = sealed(&Message::CheckpointAck(CheckpointAck { seq: 9 }));
+        assert!(enqueue(&mut c, &first, &first.to_bytes()).unwrap());
+        assert!(!enqueue(&mut c, &first, &first.to_bytes()).unwrap(), "a retry is stored once");
+        assert!(enqueue(&mut c, &second, &second.to_bytes()).unwrap());
+        let rows = oldest_for(&mut c, "141003", 10).unwrap();
+        assert_eq!(rows.len(), 2);
+        for (row, env) in rows.iter().zip([&first, &second]) {
+            assert_eq!(Envelope::from_bytes(&row.envelope).unwrap(), *env);
+            assert_eq!(row.message_id, env.header().message_id.to_bytes());
+            assert_eq!((row.sender.as_str(), row.recipient.as_str()), ("131016", "141003"));
+            assert_eq!(row.kind(), Some(env.header().kind));
+            assert_eq!(row.created_at_ms, i64::try_from(env.header().created_at_ms).unwrap());
+        }
+        record_attempt(&mut c, rows[0].seq).unwrap();
+        assert_eq!(oldest_for(&mut c, "141003", 1).unwrap()[0].attempts, 1);
+        assert_eq!(recipients(&mut c).unwrap(), vec!["141003".to_owned()]);
+        delete(&mut c, rows[0].seq).unwrap();
+        assert_eq!(depth(&mut c).unwrap(), 1);
+        let cutoff = i64::try_from(second.header().created_at_ms).unwrap() + 1;
+        assert_eq!(take_expired(&mut c, cutoff).unwrap().len(), 1);
+        assert_eq!(depth(&mut c).unwrap(), 0);
+    }
+}

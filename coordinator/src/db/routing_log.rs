@@ -47,3 +47,29 @@ pub fn outcomes_of(conn: &mut SqliteConnection, message_id: &[u8; 16]) -> Result
 pub fn prune(conn: &mut SqliteConnection, before_ms: i64) -> Result<usize, DbError> {
     Ok(diesel::delete(rl::table.filter(rl::at_ms.lt(before_ms))).execute(conn)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip_and_prune_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("l.sqlite"), "normal", 2).unwrap();
+        let mut c = pool.get().unwrap();
+        let entry = |at_ms, outcome: &str| Entry {
+            message_id: [7; 16],
+            kind: "dose_delivery",
+            sender: "131016".into(),
+            recipient: "141003".into(),
+            size: 300,
+            at_ms,
+            elapsed_ms: 1,
+            outcome: outcome.into(),
+        };
+        insert_batch(&mut c, &[entry(1_000, "queued"), entry(2_000, "delivered")]).unwrap();
+        assert_eq!(outcomes_of(&mut c, &[7; 16]).unwrap(), ["queued", "delivered"]);
+        assert_eq!(prune(&mut c, 1_500).unwrap(), 1);
+        assert_eq!(outcomes_of(&mut c, &[7; 16]).unwrap(), ["delivered"]);
+    }
+}
