@@ -42,8 +42,12 @@ impl CoordinatorProcess {
     }
 
     pub fn enroll(&self, enrollment: &Path) -> anyhow::Result<()> {
-        run(Command::new(binary("vrs-coordinator")?).arg("enroll").arg("--data-dir").arg(&self.data_dir).arg(enrollment))
-            .map(drop)
+        run(Command::new(binary("vrs-coordinator")?)
+            .arg("enroll")
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg(enrollment))
+        .map(drop)
     }
 
     pub fn revoke(&self, municipality: &str) -> anyhow::Result<()> {

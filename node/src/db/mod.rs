@@ -129,7 +129,7 @@ impl Manager {
                 // WAL lets readers run beside the one writer; foreign keys are off by default in SQLite.
                 c.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
-                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = FILE; PRAGMA threads = 2;",
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = FILE;",
                     self.sqlite_synchronous
                 ))
                 .map_err(|e| DbError::Connect(describe(&e)))?;
