@@ -1,17 +1,16 @@
 //! A real `vrs-coordinator` process, and the local federation (coordinator + nodes).
 
-use super::{DEMO_MUNICIPALITIES, NodeProcess, binary, free_port, run};
-use anyhow::bail;
+use super::{DEMO_MUNICIPALITIES, NodeProcess, Served, binary, free_port, run};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// A running `vrs-coordinator serve`, stopped with SIGTERM when dropped.
 pub struct CoordinatorProcess {
     pub url: String,
     pub data_dir: PathBuf,
     pub national_token: String,
-    child: Child,
+    served: Served,
 }
 
 impl CoordinatorProcess {
@@ -31,10 +30,9 @@ impl CoordinatorProcess {
             .arg(&data_dir))?
         .trim()
         .to_owned();
-        let child = spawn_serve(&data_dir)?;
-        let mut c = CoordinatorProcess { url: format!("http://{http}"), data_dir, national_token, child };
-        c.wait_healthy(Duration::from_secs(30))?;
-        Ok(c)
+        let url = format!("http://{http}");
+        let served = Served::start("vrs-coordinator", "coordinator.log", &data_dir, &url)?;
+        Ok(CoordinatorProcess { url, data_dir, national_token, served })
     }
 
     pub fn federation_file(&self) -> PathBuf {
@@ -58,56 +56,17 @@ impl CoordinatorProcess {
         .map(drop)
     }
 
-    fn wait_healthy(&mut self, within: Duration) -> anyhow::Result<()> {
-        let deadline = Instant::now() + within;
-        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build()?;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("the coordinator exited with {status}; see {}/coordinator.log", self.data_dir.display());
-            }
-            if client.get(format!("{}/health", self.url)).send().is_ok_and(|r| r.status().is_success()) {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bail!("the coordinator did not become healthy")
-    }
-
     /// SIGKILL, no chance to flush anything.
     pub fn kill_hard(&mut self) -> anyhow::Result<()> {
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
+        self.served.kill_hard()
     }
 
     pub fn restart(&mut self) -> anyhow::Result<()> {
-        self.child = spawn_serve(&self.data_dir)?;
-        self.wait_healthy(Duration::from_secs(30))
+        self.served.restart()
     }
 
     pub fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
-        run(Command::new("kill").args(["-TERM", &self.child.id().to_string()]))?;
-        Ok(self.child.wait()?)
-    }
-}
-
-fn spawn_serve(data_dir: &Path) -> anyhow::Result<Child> {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("coordinator.log"))?;
-    Ok(Command::new(binary("vrs-coordinator")?)
-        .arg("serve")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()?)
-}
-
-impl Drop for CoordinatorProcess {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.stop();
-        }
+        self.served.stop()
     }
 }
 

@@ -3,12 +3,14 @@
 //! data dir (and the nodes with generated residents), set up with the operator commands.
 
 mod coordinator;
+mod served;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
+use served::Served;
 
 use anyhow::{Context, bail};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The three municipalities of the demo federation.
@@ -48,7 +50,7 @@ pub struct NodeProcess {
     pub url: String,
     pub data_dir: PathBuf,
     pub staff_token: String,
-    child: Child,
+    served: Served,
 }
 
 impl NodeProcess {
@@ -96,29 +98,22 @@ impl NodeProcess {
                 .arg(&csv))?;
             run(Command::new(&node).args(["import", "residents"]).arg("--data-dir").arg(&data_dir).arg(&csv))?;
         }
-        let child = spawn_serve(&data_dir)?;
-        let mut p = NodeProcess {
-            municipality: municipality.to_owned(),
-            url: format!("http://{listen}"),
-            data_dir,
-            staff_token,
-            child,
-        };
-        p.wait_healthy(Duration::from_secs(30))?;
-        Ok(p)
+        let url = format!("http://{listen}");
+        let served = Served::start("vrs-node", "node.log", &data_dir, &url)?;
+        Ok(NodeProcess { municipality: municipality.to_owned(), url, data_dir, staff_token, served })
     }
 
     /// Starts `serve` on a data dir initialised by hand (no users, no residents).
     pub fn attach_serve(data_dir: &Path, municipality: &str, port: u16) -> anyhow::Result<Self> {
-        let mut p = NodeProcess {
+        let url = format!("http://127.0.0.1:{port}");
+        let served = Served::start("vrs-node", "node.log", data_dir, &url)?;
+        Ok(NodeProcess {
             municipality: municipality.to_owned(),
-            url: format!("http://127.0.0.1:{port}"),
+            url,
             data_dir: data_dir.to_owned(),
             staff_token: String::new(),
-            child: spawn_serve(data_dir)?,
-        };
-        p.wait_healthy(Duration::from_secs(30))?;
-        Ok(p)
+            served,
+        })
     }
 
     /// The node's `/health` answer.
@@ -139,58 +134,18 @@ impl NodeProcess {
         bail!("node {} did not connect to the coordinator; see {}/node.log", self.municipality, self.data_dir.display())
     }
 
-    fn wait_healthy(&mut self, within: Duration) -> anyhow::Result<()> {
-        let deadline = Instant::now() + within;
-        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build()?;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("node {} exited with {status}; see {}/node.log", self.municipality, self.data_dir.display());
-            }
-            if client.get(format!("{}/health", self.url)).send().is_ok_and(|r| r.status().is_success()) {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bail!("node {} did not become healthy", self.municipality)
-    }
-
     /// Kills the node with SIGKILL (no chance to flush or finish anything) and waits.
     pub fn kill_hard(&mut self) -> anyhow::Result<()> {
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
+        self.served.kill_hard()
     }
 
     /// Starts `serve` again on the same data dir and port after a stop or a kill.
     pub fn restart(&mut self) -> anyhow::Result<()> {
-        self.child = spawn_serve(&self.data_dir)?;
-        self.wait_healthy(Duration::from_secs(30))
+        self.served.restart()
     }
 
     /// Sends SIGTERM and waits for a clean exit; returns the exit status.
     pub fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
-        run(Command::new("kill").args(["-TERM", &self.child.id().to_string()]))?;
-        Ok(self.child.wait()?)
-    }
-}
-
-/// `vrs-node serve`, its output appended to DIR/node.log.
-fn spawn_serve(data_dir: &Path) -> anyhow::Result<Child> {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("node.log"))?;
-    Ok(Command::new(binary("vrs-node")?)
-        .arg("serve")
-        .arg("--data-dir")
-        .arg(data_dir)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()?)
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.stop();
-        }
+        self.served.stop()
     }
 }
