@@ -30,6 +30,8 @@ const UNIQUE_COUPON: &str = "CREATE UNIQUE INDEX residents_coupon ON residents (
 const UNIQUE_MY_NUMBER: &str = "CREATE UNIQUE INDEX my_numbers_lookup ON my_numbers (lookup_hash)";
 const KANA_BIRTH: &str = "CREATE INDEX residents_kana_birth ON residents (family_kana, birth_date)";
 const DROPPED: [&str; 3] = ["residents_coupon", "my_numbers_lookup", "residents_kana_birth"];
+/// PostgreSQL's name for the migration's `my_numbers.atena REFERENCES residents (atena)`.
+const MY_NUMBERS_FK: &str = "my_numbers_atena_fkey";
 
 /// Serialises imports (each holds the write lock from its first statement), then says
 /// whether the register is empty; if so, drops the secondary indexes for a bulk load.
@@ -55,6 +57,12 @@ pub fn begin(conn: &mut DbConn, import_id: i64) -> Result<bool, DbError> {
     }
     for index in DROPPED {
         diesel::sql_query(format!("DROP INDEX {index}")).execute(conn)?;
+    }
+    if let DbConn::Postgresql(c) = conn {
+        // PostgreSQL checks a foreign key with a trigger per row; checked once at the end
+        // instead (SQLite's check is a look-up of a page just written, and its constraints
+        // cannot be dropped).
+        diesel::sql_query(format!("ALTER TABLE my_numbers DROP CONSTRAINT {MY_NUMBERS_FK}")).execute(c)?;
     }
     Ok(true)
 }
@@ -179,6 +187,12 @@ pub fn finish(conn: &mut DbConn) -> Result<Vec<Rejection>, DbError> {
         build(conn, UNIQUE_MY_NUMBER)?;
     }
     build(conn, KANA_BIRTH)?;
+    if let DbConn::Postgresql(c) = conn {
+        diesel::sql_query(format!(
+            "ALTER TABLE my_numbers ADD CONSTRAINT {MY_NUMBERS_FK} FOREIGN KEY (atena) REFERENCES residents (atena)"
+        ))
+        .execute(c)?;
+    }
     tracing::info!(seconds = started.elapsed().as_secs_f64(), repeats = rejections.len(), "first load: indexes built");
     rejections.sort_by_key(|r| r.line);
     Ok(rejections)

@@ -220,7 +220,8 @@ fn assert_duplicates_reported(report: &vrs_node::import::ImportReport) {
     assert!(got[2].2.contains("line 4"), "{}", got[2].2);
 }
 
-/// Every index's name and definition, as the database itself reports them.
+/// Every index's (and on PostgreSQL every constraint's) name and definition, as the
+/// database itself reports them.
 fn index_definitions(db: &TestDb) -> Vec<(String, String)> {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
@@ -234,8 +235,11 @@ fn index_definitions(db: &TestDb) -> Vec<(String, String)> {
         vrs_node::db::DatabaseUrl::Sqlite(_) => {
             "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
         }
+        // Indexes and constraints (a bulk load also drops and restores a foreign key).
         vrs_node::db::DatabaseUrl::Postgres(_) => {
-            "SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname"
+            "SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = 'public' \
+             UNION ALL SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
         }
     };
     let rows: Vec<Index> = diesel::sql_query(sql).load(&mut db.raw()).unwrap();
