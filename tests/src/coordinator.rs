@@ -37,13 +37,22 @@ impl CoordinatorProcess {
         Ok(c)
     }
 
+    /// The `serve` process id, for reading its memory and CPU time from /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn federation_file(&self) -> PathBuf {
         self.data_dir.join("federation.json")
     }
 
     pub fn enroll(&self, enrollment: &Path) -> anyhow::Result<()> {
-        run(Command::new(binary("vrs-coordinator")?).arg("enroll").arg("--data-dir").arg(&self.data_dir).arg(enrollment))
-            .map(drop)
+        run(Command::new(binary("vrs-coordinator")?)
+            .arg("enroll")
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .arg(enrollment))
+        .map(drop)
     }
 
     pub fn revoke(&self, municipality: &str) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 //! data dir (and the nodes with generated residents), set up with the operator commands.
 
 mod coordinator;
+pub mod fedbench;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
 
 use anyhow::{Context, bail};
