@@ -35,6 +35,11 @@ impl CoordinatorProcess {
         Ok(CoordinatorProcess { url, data_dir, national_token, served })
     }
 
+    /// The `serve` process id, for reading its memory and CPU time from /proc.
+    pub fn pid(&self) -> u32 {
+        self.served.pid()
+    }
+
     pub fn federation_file(&self) -> PathBuf {
         self.data_dir.join("federation.json")
     }

@@ -41,6 +41,10 @@ impl Served {
         bail!("{} did not become healthy; see {}", self.bin, self.data_dir.join(self.log).display())
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL (no chance to flush or finish anything), then waits.
     pub fn kill_hard(&mut self) -> anyhow::Result<()> {
         self.child.kill()?;
