@@ -167,6 +167,11 @@ impl NodeProcess {
         self.wait_healthy(Duration::from_secs(30))
     }
 
+    /// The serving process's id (e.g. to pause it with SIGSTOP).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for a clean exit; returns the exit status.
     pub fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
         run(Command::new("kill").args(["-TERM", &self.child.id().to_string()]))?;
