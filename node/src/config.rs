@@ -41,7 +41,7 @@ pub struct HttpSettings {
     pub shutdown_timeout_secs: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FederationSettings {
     /// The coordinator's `federation.json`, copied into the data dir by `init`/`join`
@@ -50,6 +50,14 @@ pub struct FederationSettings {
     /// Kept for `init --p2p-listen`; a node only dials out (the coordinator sends its
     /// requests down that connection), so nothing listens here.
     pub p2p_listen: String,
+    /// How long a transfer-in inquiry waits for the former municipality's answer before
+    /// the desk is told `node_unreachable`.
+    #[serde(default = "default_inquiry_timeout_ms")]
+    pub inquiry_timeout_ms: u64,
+}
+
+fn default_inquiry_timeout_ms() -> u64 {
+    5_000
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,7 +92,11 @@ impl Default for Settings {
                 max_import_bytes: 4 << 30,
                 shutdown_timeout_secs: 30,
             },
-            federation: FederationSettings { file: None, p2p_listen: "/ip4/127.0.0.1/tcp/0".into() },
+            federation: FederationSettings {
+                file: None,
+                p2p_listen: "/ip4/127.0.0.1/tcp/0".into(),
+                inquiry_timeout_ms: default_inquiry_timeout_ms(),
+            },
             import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
             log: LogSettings { format: "text".into(), level: "info".into() },
         }
@@ -135,6 +147,10 @@ impl Settings {
         }
         if !(1..=20_000).contains(&self.import.batch_rows) {
             return Err(invalid("import.batch_rows", "must be 1..=20000"));
+        }
+        // Below 100 ms not even a loopback round trip fits; above 60 s a desk has given up.
+        if !(100..=60_000).contains(&self.federation.inquiry_timeout_ms) {
+            return Err(invalid("federation.inquiry_timeout_ms", "must be 100..=60000"));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));
@@ -201,6 +217,11 @@ mod tests {
         s.http.listen = "127.0.0.1:1".into();
         s.database.url = Secret("mysql://x".into());
         assert!(s.validate().unwrap_err().to_string().contains("database.url"));
+        s.database.url = Secret("sqlite://vrs.sqlite".into());
+        s.federation.inquiry_timeout_ms = 0;
+        assert!(s.validate().unwrap_err().to_string().contains("federation.inquiry_timeout_ms"));
+        s.federation.inquiry_timeout_ms = 5_000;
+        assert!(s.validate().is_ok());
     }
 
     #[test]

@@ -145,6 +145,11 @@ impl NodeProcess {
         self.served.restart()
     }
 
+    /// The serving process's id (e.g. to pause it with SIGSTOP).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for a clean exit; returns the exit status.
     pub fn stop(&mut self) -> anyhow::Result<std::process::ExitStatus> {
         self.served.stop()

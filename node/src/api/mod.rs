@@ -6,6 +6,8 @@ pub mod dose_import;
 pub mod error;
 pub mod health;
 pub mod import;
+pub mod inquiries;
+pub mod inquiry_input;
 pub mod ledger;
 pub mod products;
 pub mod residents;
@@ -28,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/vaccinations/{id}", web::get().to(vaccinations::get))
             .route("/vaccinations/{id}/corrections", web::post().to(vaccination_changes::correct))
             .route("/vaccinations/{id}/cancel", web::post().to(vaccination_changes::cancel))
+            .route("/inquiries", web::post().to(inquiries::ask))
             .route("/exports/ledger.csv", web::get().to(ledger::export))
             .route("/audit", web::get().to(audit::list)),
     );

@@ -133,3 +133,13 @@ pub fn find_by_kana(
 pub fn count(conn: &mut DbConn) -> Result<i64, DbError> {
     Ok(residents::table.count().get_result(conn)?)
 }
+
+/// What an inquiry answer may say about a person: kana name, birth date and sex (as stored:
+/// ISO 5218 code). Nothing else of the register is read for a disclosure.
+pub fn summary(conn: &mut DbConn, atena: &str) -> Result<Option<(String, String, String, i16)>, DbError> {
+    Ok(residents::table
+        .find(atena)
+        .select((residents::family_kana, residents::given_kana, residents::birth_date, residents::sex))
+        .first(conn)
+        .optional()?)
+}

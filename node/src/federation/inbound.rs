@@ -1,29 +1,37 @@
 //! What this node does with messages other nodes send it through the coordinator.
 
+use super::inquiry_answer;
 use super::outbox_sender::ack_outcome;
 use super::service::InboundHandler;
 use crate::api::state::AppState;
+use crate::crypto::NodeKeys;
 use crate::db::{Pool, outbox};
 use crate::products::ProductMaster;
 use crate::vaccinations::delivered;
 use std::sync::Arc;
 use vrs_protocol::messages::DoseAck;
-use vrs_protocol::{Message, MunicipalityCode, WireErrorCode};
+use vrs_protocol::{Message, MunicipalityCode, SigningPublicKey, WireErrorCode};
 
 pub struct NodeInbound {
     db: Pool,
     own: MunicipalityCode,
     products: Arc<ProductMaster>,
+    keys: Arc<NodeKeys>,
 }
 
 impl NodeInbound {
     pub fn new(state: &AppState, own: MunicipalityCode) -> Self {
-        NodeInbound { db: state.db.clone(), own, products: state.products.clone() }
+        NodeInbound { db: state.db.clone(), own, products: state.products.clone(), keys: state.keys.clone() }
     }
 }
 
 impl InboundHandler for NodeInbound {
-    fn handle(&self, sender: MunicipalityCode, message: Message) -> Result<Option<Message>, WireErrorCode> {
+    fn handle(
+        &self,
+        sender: MunicipalityCode,
+        sender_key: &SigningPublicKey,
+        message: Message,
+    ) -> Result<Option<Message>, WireErrorCode> {
         let mut conn = self.db.get().map_err(|_| WireErrorCode::Unavailable)?;
         match message {
             Message::DoseDelivery(d) => {
@@ -44,7 +52,24 @@ impl InboundHandler for NodeInbound {
                     }
                 }
             }
-            // Kinds other issues handle (inquiries, statistics, checkpoints) are refused as
+            Message::InquiryRequest(request) => {
+                let now = vrs_protocol::now_ms();
+                let consent = match inquiry_answer::check_consent(&request, sender, sender_key, self.own, now) {
+                    Ok(c) => c,
+                    Err(code) => {
+                        let _ = inquiry_answer::log_refusal(&mut conn, sender, &request)
+                            .map_err(|e| tracing::error!(error = %e, "cannot log a refused inquiry"));
+                        return Err(code);
+                    }
+                };
+                let answer = inquiry_answer::answer(&mut conn, &self.keys, sender, self.own, &request, consent)
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "an inquiry could not be answered");
+                        WireErrorCode::Internal
+                    })?;
+                Ok(Some(Message::InquiryAnswer(answer)))
+            }
+            // Kinds other issues handle (statistics, checkpoints) are refused as
             // unavailable until then, so a sender keeps them rather than losing them.
             other => {
                 tracing::info!(%sender, kind = other.kind().as_str(), "federation message kind not handled");

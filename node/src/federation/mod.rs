@@ -3,6 +3,8 @@
 
 pub mod identity;
 pub mod inbound;
+pub mod inquiry_answer;
+pub mod inquiry_ask;
 pub mod outbox_sender;
 pub mod registry;
 pub mod service;

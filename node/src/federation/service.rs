@@ -11,15 +11,22 @@ use std::time::Duration;
 use vrs_link::{Channel, Event, LinkConfig, LinkError, PeerId};
 use vrs_protocol::{
     Address, Envelope, EnvelopeResponse, FederationFile, Message, MunicipalityCode, RegistryRequest, RegistryResponse,
-    ReplayGuard, SealParams, WireErrorCode,
+    ReplayGuard, SealParams, SigningPublicKey, WireErrorCode,
 };
 
 pub const FEDERATION_FILE: &str = "federation.json";
 
 /// What the node does with a message another node sent it (blocking: it uses the database).
-/// Returns the reply to seal back to the sender, if the kind has one.
+/// Returns the reply to seal back to the sender, if the kind has one. `sender_key` is the
+/// sender's registry signing key (the one its envelope verified against), for messages
+/// that carry their own signed statements (an inquiry's consent).
 pub trait InboundHandler: Send + Sync + 'static {
-    fn handle(&self, sender: MunicipalityCode, message: Message) -> Result<Option<Message>, WireErrorCode>;
+    fn handle(
+        &self,
+        sender: MunicipalityCode,
+        sender_key: &SigningPublicKey,
+        message: Message,
+    ) -> Result<Option<Message>, WireErrorCode>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +52,8 @@ pub struct Federation {
     client: vrs_link::Client,
     coordinator: PeerId,
     connected: Arc<AtomicBool>,
+    /// Replay window for the answers to this node's interactive requests (inquiries).
+    pub replies: Mutex<ReplayGuard>,
 }
 
 impl std::fmt::Debug for Federation {
@@ -75,7 +84,7 @@ impl Federation {
 
     /// Opens an envelope answering one of ours (e.g. a dose ack) and returns its message.
     pub fn open_reply(&self, envelope: &Envelope, replay: &Mutex<ReplayGuard>) -> Result<Message, WireErrorCode> {
-        open(self, envelope, replay).map(|(_, m)| m)
+        open(self, envelope, replay).map(|(_, _, m)| m)
     }
 
     async fn fetch_registry(&self) {
@@ -128,6 +137,7 @@ pub fn start(
         client: client.clone(),
         coordinator,
         connected: Arc::new(AtomicBool::new(false)),
+        replies: Mutex::new(ReplayGuard::default()),
     });
     let replay = Arc::new(Mutex::new(ReplayGuard::default()));
     tokio::spawn(run_events(federation.clone(), events, handler, replay));
@@ -199,13 +209,13 @@ async fn on_envelope(
         Ok(e) => e,
         Err(e) => return EnvelopeResponse::Error(e.wire_code()),
     };
-    let (sender, message) = match open(&federation, &envelope, &replay) {
+    let (sender, sender_key, message) = match open(&federation, &envelope, &replay) {
         Ok(x) => x,
         Err(code) => return EnvelopeResponse::Error(code),
     };
     let header = *envelope.header();
     let f = federation.clone();
-    let result = tokio::task::spawn_blocking(move || handler.handle(sender, message)).await;
+    let result = tokio::task::spawn_blocking(move || handler.handle(sender, &sender_key, message)).await;
     match result {
         Ok(Ok(None)) => EnvelopeResponse::Accepted,
         Ok(Ok(Some(reply))) => {
@@ -223,12 +233,12 @@ async fn on_envelope(
 }
 
 /// Checks and opens an envelope addressed to this node: sender enrolled, signature, replay
-/// window, decryption. Returns the sender's code and the message.
+/// window, decryption. Returns the sender's code, its signing key and the message.
 fn open(
     federation: &Federation,
     envelope: &Envelope,
     replay: &Mutex<ReplayGuard>,
-) -> Result<(MunicipalityCode, Message), WireErrorCode> {
+) -> Result<(MunicipalityCode, SigningPublicKey, Message), WireErrorCode> {
     let sender = envelope.header().sender.municipality().ok_or(WireErrorCode::NotEnrolled)?;
     let (sender_key, _) = federation.registry.node_keys(sender).ok_or(WireErrorCode::NotEnrolled)?;
     let mut guard = replay.lock().map_err(|_| WireErrorCode::Internal)?;
@@ -241,5 +251,5 @@ fn open(
             vrs_protocol::now_ms(),
         )
         .map_err(|e| e.wire_code())?;
-    Ok((sender, opened.message))
+    Ok((sender, sender_key, opened.message))
 }

@@ -1,0 +1,153 @@
+//! `POST /api/v1/inquiries`: the transfer-in desk asks a person's former municipality for
+//! their doses. This node signs the consent statement, the former municipality's node
+//! checks it and answers sealed to us; the coordinator in between reads neither. Every
+//! inquiry, whatever its outcome, is written to the access log (without the My Number).
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::inquiry_input::{self, Inquiry, InquiryBody};
+use super::state::AppState;
+use crate::db::access_log;
+use crate::db::users::{Role, User};
+use crate::federation::inquiry_ask::{self, AskError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use std::time::Duration;
+use vrs_protocol::RecordId;
+use vrs_protocol::messages::{
+    ConsentBasis, ConsentStatement, FoundPerson, InquiryRequest, InquiryResult, SignedConsent,
+};
+
+pub async fn ask(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: web::Json<InquiryBody>,
+) -> Result<HttpResponse, ApiError> {
+    let user = caller.require(&[Role::Staff])?.clone();
+    let inquiry = inquiry_input::parse(body.into_inner(), vrs_protocol::now_ms())?;
+    let own = state.settings.municipality_code();
+    if inquiry.to == own {
+        return Err(unknown(
+            "this is this node's own municipality: look the person up here, not through the federation",
+        ));
+    }
+    let Some(federation) = state.federation.clone() else {
+        return Err(unknown("this node is not part of a federation"));
+    };
+    if !federation.registry.is_enrolled(inquiry.to) {
+        return Err(unknown("no node of this municipality is enrolled in the federation (or it was revoked)"));
+    }
+    let inquiry_id = RecordId::random().map_err(ApiError::internal)?;
+    let statement = ConsentStatement {
+        inquiry_id,
+        asker: own,
+        holder: inquiry.to,
+        subject_digest: inquiry.subject.digest(),
+        basis: inquiry.basis,
+        method: inquiry.method.clone(),
+        obtained_at_ms: inquiry.obtained_at_ms,
+        staff_user: user.name.clone(),
+        reason: inquiry.reason.clone(),
+    };
+    let consent = SignedConsent::sign(&federation.identity.signing, statement)
+        .map_err(|e| ApiError::unprocessable("invalid_consent", format!("consent statement incomplete: {e}")))?;
+    let request = InquiryRequest { inquiry_id, subject: inquiry.subject.clone(), consent };
+    let timeout = Duration::from_millis(state.settings.federation.inquiry_timeout_ms);
+    let result = inquiry_ask::ask(&federation, inquiry.to, request, timeout).await;
+    let outcome = match &result {
+        Ok(InquiryResult::Found(_)) => "found",
+        Ok(InquiryResult::NotFound) => "not_found",
+        Ok(InquiryResult::Withheld) => "withheld",
+        Ok(InquiryResult::Refused(_)) | Err(AskError::Failed(_)) => "failed",
+        Err(AskError::UnknownMunicipality) => "unknown_municipality",
+        Err(AskError::Unreachable) => "node_unreachable",
+        Err(AskError::ConsentRefused) => "consent_refused",
+    };
+    log_inquiry(&state, user, &inquiry, inquiry_id, outcome).await?;
+    let id = inquiry_id.to_string();
+    match result {
+        Ok(InquiryResult::Found(found)) => Ok(HttpResponse::Ok().json(found_json(&id, &found))),
+        Ok(InquiryResult::NotFound) => Ok(HttpResponse::Ok().json(json!({"status": "not_found", "inquiry_id": id}))),
+        Ok(InquiryResult::Withheld) => Ok(HttpResponse::Ok().json(json!({"status": "withheld", "inquiry_id": id}))),
+        Err(AskError::UnknownMunicipality) => Err(unknown("the coordinator does not know this municipality's node")),
+        Err(AskError::Unreachable) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "node_unreachable",
+            "the former municipality's node did not answer in time; try again later",
+        )
+        .with("inquiry_id", Value::String(id))),
+        Err(AskError::ConsentRefused) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "consent_required",
+            "the former municipality's node refused the consent statement",
+        )
+        .with("inquiry_id", Value::String(id))),
+        Ok(InquiryResult::Refused(code)) | Err(AskError::Failed(code)) => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "inquiry_failed",
+            format!("the former municipality's node refused the inquiry: {code}"),
+        )
+        .with("inquiry_id", Value::String(id))),
+    }
+}
+
+fn unknown(message: &str) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "unknown_municipality", message.to_owned())
+}
+
+/// The asker's record: who asked which municipality, how the person was named (not the
+/// identifier), on what basis, and what came of it.
+async fn log_inquiry(
+    state: &web::Data<AppState>,
+    user: User,
+    inquiry: &Inquiry,
+    inquiry_id: RecordId,
+    outcome: &'static str,
+) -> Result<(), ApiError> {
+    let basis = match inquiry.basis {
+        ConsentBasis::Consent => "consent",
+        ConsentBasis::ConsentImpracticable => "consent_impracticable",
+    };
+    let detail = format!(
+        "inquiry_id={inquiry_id} municipality={} by={} basis={basis} method={} outcome={outcome}",
+        inquiry.to,
+        inquiry.by(),
+        inquiry.method
+    );
+    let state = state.clone();
+    web::block(move || -> Result<(), ApiError> {
+        let mut conn = state.db.get()?;
+        access_log::record(
+            &mut conn,
+            access_log::Entry {
+                actor: &user.name,
+                role: user.role.as_str(),
+                action: "inquiry.ask",
+                atena: None,
+                detail: Some(detail),
+            },
+        )?;
+        Ok(())
+    })
+    .await?
+}
+
+fn found_json(inquiry_id: &str, found: &FoundPerson) -> Value {
+    let p = &found.person;
+    let doses: Vec<Value> = found
+        .doses
+        .iter()
+        .map(|d| {
+            json!({"dose": d.dose_number, "vaccinated_on": d.vaccinated_on.iso(), "product": d.product,
+                   "lot": d.lot, "municipality": d.given_in.as_str()})
+        })
+        .collect();
+    json!({
+        "status": "found",
+        "inquiry_id": inquiry_id,
+        "person": {"birth_date": p.birth_date.iso(), "sex": p.sex.letter(), "family_kana": p.family_kana,
+                   "given_kana": p.given_kana},
+        "vaccinations": doses,
+    })
+}

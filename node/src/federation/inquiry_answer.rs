@@ -1,0 +1,194 @@
+//! The former municipality's side of a transfer-in inquiry. The consent statement is
+//! checked here, by this node, against the asker's registry key: the coordinator and the
+//! asking node's word count for nothing. Only the kana name, birth date, sex and doses
+//! leave; every answer (and every refusal) is written to the access log.
+
+use crate::crypto::NodeKeys;
+use crate::db::{DbConn, DbError, access_log, residents, vaccinations};
+use crate::vaccinations::Status;
+use vrs_protocol::messages::{
+    ConsentStatement, FoundPerson, InquiryAnswer, InquiryRequest, InquiryResult, InquirySubject, PersonSummary,
+    PriorDose,
+};
+use vrs_protocol::{CivilDate, MunicipalityCode, Sex, SigningPublicKey, WireErrorCode};
+
+/// Checks the consent. Any failure is `consent_required` on the wire; which check failed
+/// is logged here (it names no person).
+pub fn check_consent<'a>(
+    request: &'a InquiryRequest,
+    asker: MunicipalityCode,
+    asker_key: &SigningPublicKey,
+    own: MunicipalityCode,
+    now_ms: u64,
+) -> Result<&'a ConsentStatement, WireErrorCode> {
+    match request.verify_consent(asker, asker_key, own, now_ms) {
+        Ok(()) => Ok(&request.consent.statement),
+        Err(e) => {
+            tracing::warn!(%asker, inquiry_id = %request.inquiry_id, reason = %e, "inquiry refused: consent");
+            Err(e.wire_code())
+        }
+    }
+}
+
+/// Answers a verified inquiry: looks the person up and writes the disclosure to the log.
+pub fn answer(
+    conn: &mut DbConn,
+    keys: &NodeKeys,
+    asker: MunicipalityCode,
+    own: MunicipalityCode,
+    request: &InquiryRequest,
+    consent: &ConsentStatement,
+) -> Result<InquiryAnswer, DbError> {
+    let atena = find(conn, keys, &request.subject)?;
+    let found = match &atena {
+        Some(a) => person(conn, a, own)?,
+        None => None,
+    };
+    let outcome = if found.is_some() { "found" } else { "not_found" };
+    let basis = match consent.basis {
+        vrs_protocol::messages::ConsentBasis::Consent => "consent",
+        vrs_protocol::messages::ConsentBasis::ConsentImpracticable => "consent_impracticable",
+    };
+    let detail = format!(
+        "inquiry_id={} asker={asker} basis={basis} method={} asker_staff={} outcome={outcome}",
+        request.inquiry_id,
+        safe_word(&consent.method),
+        safe_word(&consent.staff_user)
+    );
+    let actor = format!("node:{asker}");
+    let action = if found.is_some() { "inquiry.disclosed" } else { "inquiry.answered" };
+    // Only a disclosure names the resident; a miss has nobody to name.
+    let logged_atena = found.as_ref().and(atena.as_deref());
+    access_log::record(
+        conn,
+        access_log::Entry { actor: &actor, role: "node", action, atena: logged_atena, detail: Some(detail) },
+    )?;
+    let result = match found {
+        Some(f) => InquiryResult::Found(f),
+        None => InquiryResult::NotFound,
+    };
+    Ok(InquiryAnswer { inquiry_id: request.inquiry_id, result })
+}
+
+/// Writes a refused inquiry to the log (no person is looked up for it).
+pub fn log_refusal(conn: &mut DbConn, asker: MunicipalityCode, request: &InquiryRequest) -> Result<(), DbError> {
+    access_log::record(
+        conn,
+        access_log::Entry {
+            actor: &format!("node:{asker}"),
+            role: "node",
+            action: "inquiry.refused",
+            atena: None,
+            detail: Some(format!("inquiry_id={} asker={asker} reason=consent_required", request.inquiry_id)),
+        },
+    )
+}
+
+/// By My Number through its keyed hash; by coupon (active or reissued) only if the birth
+/// date matches too, so a guessed coupon number alone discloses nothing.
+fn find(conn: &mut DbConn, keys: &NodeKeys, subject: &InquirySubject) -> Result<Option<String>, DbError> {
+    match subject {
+        InquirySubject::MyNumber(n) => residents::find_by_my_number(conn, keys, n),
+        InquirySubject::Coupon { coupon, birth_date } => {
+            let Some(atena) = residents::find_by_coupon(conn, coupon)? else { return Ok(None) };
+            let born = residents::summary(conn, &atena)?.map(|(_, _, b, _)| b);
+            Ok(born.filter(|b| *b == birth_date.iso()).map(|_| atena))
+        }
+    }
+}
+
+fn person(conn: &mut DbConn, atena: &str, own: MunicipalityCode) -> Result<Option<FoundPerson>, DbError> {
+    let Some((family_kana, given_kana, birth, sex)) = residents::summary(conn, atena)? else { return Ok(None) };
+    // Stored values were validated on import; one that no longer parses is a damaged row.
+    let birth_date = CivilDate::parse_iso(&birth).map_err(|e| DbError::Query(format!("stored birth date: {e}")))?;
+    let sex = Sex::from_iso_code(sex).unwrap_or(Sex::Unknown(0));
+    let doses = vaccinations::for_person(conn, atena)?
+        .into_iter()
+        .filter(|r| r.status == Status::Recorded.as_str())
+        .filter_map(|r| {
+            Some(PriorDose {
+                dose_number: u8::try_from(r.dose_number).ok()?,
+                vaccinated_on: CivilDate::parse_iso(&r.vaccinated_on).ok()?,
+                given_in: given_in(&r.source).unwrap_or(own),
+                product: r.product,
+                lot: r.lot,
+            })
+        })
+        .collect();
+    Ok(Some(FoundPerson { person: PersonSummary { family_kana, given_kana, birth_date, sex }, doses }))
+}
+
+/// A dose delivered through the federation carries `federation:<where given>` as its
+/// source; everything else was given here.
+fn given_in(source: &str) -> Option<MunicipalityCode> {
+    MunicipalityCode::parse(source.strip_prefix("federation:")?).ok()
+}
+
+/// The asker's free-text fields go into the log only when they are plain words (`written`,
+/// a user name): anything else could carry personal data and is logged as `other`.
+fn safe_word(s: &str) -> &str {
+    let plain = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if plain { s } else { "other" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vrs_protocol::messages::{ConsentBasis, SignedConsent};
+    use vrs_protocol::{MyNumber, RecordId, SigningKey};
+
+    fn code(s: &str) -> MunicipalityCode {
+        MunicipalityCode::parse(s).unwrap()
+    }
+
+    /// An inquiry from 141003 to 131016 signed by `key`.
+    fn request(key: &SigningKey) -> InquiryRequest {
+        let subject = InquirySubject::MyNumber(MyNumber::parse("123456789018").unwrap());
+        let inquiry_id = RecordId::random().unwrap();
+        let statement = ConsentStatement {
+            inquiry_id,
+            asker: code("141003"),
+            holder: code("131016"),
+            subject_digest: subject.digest(),
+            basis: ConsentBasis::Consent,
+            method: "written".into(),
+            obtained_at_ms: 1_000,
+            staff_user: "staff".into(),
+            reason: None,
+        };
+        InquiryRequest { inquiry_id, subject, consent: SignedConsent::sign(key, statement).unwrap() }
+    }
+
+    #[test]
+    fn the_holder_checks_the_consent_itself() {
+        let asker = SigningKey::generate().unwrap();
+        let (from, me) = (code("141003"), code("131016"));
+        let good = request(&asker);
+        assert!(check_consent(&good, from, &asker.public_key(), me, 2_000).is_ok());
+        // Signed by someone else than the sender's registry key.
+        let forged = request(&SigningKey::generate().unwrap());
+        assert_eq!(check_consent(&forged, from, &asker.public_key(), me, 2_000), Err(WireErrorCode::ConsentRequired));
+        // Altered in transit: another person under the same statement.
+        let mut other = good.clone();
+        other.subject = InquirySubject::MyNumber(MyNumber::from_body(1).unwrap());
+        assert_eq!(check_consent(&other, from, &asker.public_key(), me, 2_000), Err(WireErrorCode::ConsentRequired));
+        // Addressed to another holder, or sent by another node than the one it names.
+        assert!(check_consent(&good, from, &asker.public_key(), code("011002"), 2_000).is_err());
+        assert!(check_consent(&good, code("011002"), &asker.public_key(), me, 2_000).is_err());
+        // Basis changed after signing.
+        let mut weakened = good;
+        weakened.consent.statement.basis = ConsentBasis::ConsentImpracticable;
+        weakened.consent.statement.reason = Some("x".into());
+        assert!(check_consent(&weakened, from, &asker.public_key(), me, 2_000).is_err());
+    }
+
+    #[test]
+    fn only_plain_words_reach_the_log() {
+        assert_eq!(safe_word("written"), "written");
+        assert_eq!(safe_word("山田"), "other");
+        assert_eq!(safe_word("123456789018 x"), "other");
+        assert_eq!(safe_word(""), "other");
+    }
+}

@@ -1,0 +1,59 @@
+//! The asking node's side of a transfer-in inquiry: send the sealed request through the
+//! coordinator, wait at most the configured time, open the sealed answer.
+
+use super::service::{Federation, SendError};
+use std::time::Duration;
+use vrs_protocol::messages::{InquiryRequest, InquiryResult};
+use vrs_protocol::{EnvelopeResponse, Message, MunicipalityCode, WireErrorCode};
+
+/// Why no answer came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskError {
+    /// Not (or no longer) in the registry, or the coordinator does not know it.
+    UnknownMunicipality,
+    /// Not connected, timed out, or the coordinator could not reach the node.
+    Unreachable,
+    /// The former municipality refused the consent statement.
+    ConsentRefused,
+    /// Any other refusal or an answer that does not open: a fault, not the desk's doing.
+    Failed(WireErrorCode),
+}
+
+/// Sends `request` to `to` and returns its result.
+pub async fn ask(
+    federation: &Federation,
+    to: MunicipalityCode,
+    request: InquiryRequest,
+    timeout: Duration,
+) -> Result<InquiryResult, AskError> {
+    let inquiry_id = request.inquiry_id;
+    let message = Message::InquiryRequest(request);
+    let response = match tokio::time::timeout(timeout, federation.send(to, &message)).await {
+        Err(_elapsed) => return Err(AskError::Unreachable),
+        Ok(Err(SendError::UnknownMunicipality(_))) => return Err(AskError::UnknownMunicipality),
+        Ok(Err(SendError::Seal(e))) => {
+            tracing::error!(error = %e, "cannot seal an inquiry");
+            return Err(AskError::Failed(WireErrorCode::Internal));
+        }
+        Ok(Err(_)) => return Err(AskError::Unreachable),
+        Ok(Ok(r)) => r,
+    };
+    match response {
+        EnvelopeResponse::Reply(envelope) => match federation.open_reply(&envelope, &federation.replies) {
+            Ok(Message::InquiryAnswer(a)) if a.inquiry_id == inquiry_id && a.validate().is_ok() => match a.result {
+                InquiryResult::Refused(WireErrorCode::ConsentRequired) => Err(AskError::ConsentRefused),
+                InquiryResult::Refused(code) => Err(AskError::Failed(code)),
+                other => Ok(other),
+            },
+            Ok(_) => Err(AskError::Failed(WireErrorCode::Malformed)),
+            Err(code) => Err(AskError::Failed(code)),
+        },
+        EnvelopeResponse::Error(WireErrorCode::ConsentRequired) => Err(AskError::ConsentRefused),
+        EnvelopeResponse::Error(WireErrorCode::UnknownRecipient) => Err(AskError::UnknownMunicipality),
+        EnvelopeResponse::Error(code) if code.is_transient() => Err(AskError::Unreachable),
+        EnvelopeResponse::Error(code) => Err(AskError::Failed(code)),
+        // Interactive kinds are never queued or merely accepted: a coordinator doing so
+        // gave no answer in time.
+        EnvelopeResponse::Accepted | EnvelopeResponse::Queued => Err(AskError::Unreachable),
+    }
+}
