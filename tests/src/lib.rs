@@ -147,7 +147,7 @@ impl NodeProcess {
 
     /// The serving process's id (e.g. to pause it with SIGSTOP).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.served.pid()
     }
 
     /// Sends SIGTERM and waits for a clean exit; returns the exit status.
