@@ -197,3 +197,72 @@ fn a_desk_asks_the_former_municipality_with_consent() {
         assert!(!log.windows(12).any(|w| w == my_number.as_bytes()), "My Number in {code}'s node.log");
     }
 }
+
+/// (atena, coupon) of the i-th generated resident of a node.
+fn resident(node: &NodeProcess, i: usize) -> (String, String) {
+    let csv = std::fs::read_to_string(node.data_dir.join("demo-residents.csv")).unwrap();
+    let f: Vec<String> = csv.lines().nth(i + 1).unwrap().split(',').map(str::to_owned).collect();
+    (f[0].clone(), f[8].clone())
+}
+
+/// Posts dose `dose` of `coupon` (of `code`) at `node`; returns the answer.
+fn give(node: &NodeProcess, token: &str, code: &str, coupon: &str, dose: u8, on: &str) -> Value {
+    let body = json!({"ocr_line": format!("1{dose}{code}{coupon}"), "vaccinated_on": on, "product": "comirnaty",
+                      "lot": "FA5765", "site": "会場", "doctor": "担当医"});
+    let res = client().post(format!("{}/api/v1/vaccinations", node.url)).bearer_auth(token).json(&body).send().unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    res.json().unwrap()
+}
+
+fn doses_of(node: &NodeProcess, atena: &str) -> Vec<Value> {
+    let person: Value = client()
+        .get(format!("{}/api/v1/residents/{atena}", node.url))
+        .bearer_auth(&node.staff_token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    person["vaccinations"].as_array().unwrap().clone()
+}
+
+#[test]
+fn answered_doses_are_brought_into_the_new_residents_history_once() {
+    let root = tempfile::tempdir().unwrap();
+    let fed = LocalFederation::start(root.path(), 30, |_| {}).unwrap();
+    let (_, my_number, coupon) = person_with_my_number(fed.node(HOLDER));
+    let holder_site = token(fed.node(HOLDER), "site-desk", "site");
+    give(fed.node(HOLDER), &holder_site, HOLDER, &coupon, 1, "2021-06-01");
+    give(fed.node(HOLDER), &holder_site, HOLDER, &coupon, 2, "2021-06-29");
+
+    // The person has moved to ASKER and is registered there.
+    let asker = fed.node(ASKER);
+    let (moved_in, new_coupon) = resident(asker, 0);
+    let ask = json!({"municipality": HOLDER, "my_number": my_number, "consent": consent(), "bring_in_for": moved_in});
+    let (status, found) = inquire(asker, &ask);
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["brought_in"], 2, "{found}");
+    let history = doses_of(asker, &moved_in);
+    assert_eq!(history.len(), 2);
+    let source = format!("inquiry:{}", found["inquiry_id"].as_str().unwrap());
+    assert!(history.iter().all(|d| d["source"] == source && d["municipality"] == HOLDER), "{history:?}");
+
+    // Asking again brings nothing twice.
+    let (status, again) = inquire(asker, &ask);
+    assert_eq!((status, &again["brought_in"]), (200, &json!(0)), "{again}");
+    assert_eq!(doses_of(asker, &moved_in).len(), 2);
+
+    // The dose rules see the history: dose 3 is in order for the moved-in person, while the
+    // same dose for a neighbour with no history is flagged.
+    let asker_site = token(asker, "site-desk", "site");
+    let third = give(asker, &asker_site, ASKER, &new_coupon, 3, "2022-01-10");
+    assert_eq!(third["needs_review"], false, "{third}");
+    let (_, neighbour_coupon) = resident(asker, 1);
+    let flagged = give(asker, &asker_site, ASKER, &neighbour_coupon, 3, "2022-01-10");
+    assert_eq!(flagged["needs_review"], true, "{flagged}");
+
+    // A resident this node does not have: refused before anything is asked.
+    let unknown =
+        json!({"municipality": HOLDER, "my_number": my_number, "consent": consent(), "bring_in_for": "999999999"});
+    let (status, refused) = inquire(asker, &unknown);
+    assert_eq!((status, refused["error"].as_str()), (404, Some("not_found")), "{refused}");
+}

@@ -38,6 +38,13 @@ pub async fn ask(
     if !federation.registry.is_enrolled(inquiry.to) {
         return Err(unknown("no node of this municipality is enrolled in the federation (or it was revoked)"));
     }
+    if let Some(atena) = inquiry.bring_in_for.clone() {
+        let db = state.db.clone();
+        let known = web::block(move || crate::db::residents::exists(&mut *db.get()?, atena.as_str())).await??;
+        if !known {
+            return Err(ApiError::not_found("resident"));
+        }
+    }
     let inquiry_id = RecordId::random().map_err(ApiError::internal)?;
     let statement = ConsentStatement {
         inquiry_id,
@@ -64,10 +71,22 @@ pub async fn ask(
         Err(AskError::Unreachable) => "node_unreachable",
         Err(AskError::ConsentRefused) => "consent_refused",
     };
+    let actor = user.name.clone();
     log_inquiry(&state, user, &inquiry, inquiry_id, outcome).await?;
     let id = inquiry_id.to_string();
     match result {
-        Ok(InquiryResult::Found(found)) => Ok(HttpResponse::Ok().json(found_json(&id, &found))),
+        Ok(InquiryResult::Found(found)) => {
+            let mut answer = found_json(&id, &found);
+            if let Some(atena) = inquiry.bring_in_for {
+                let (db, doses) = (state.db.clone(), found.doses.clone());
+                let added = web::block(move || {
+                    crate::vaccinations::prior::bring_in(&mut *db.get()?, atena.as_str(), inquiry_id, &doses, &actor)
+                })
+                .await??;
+                answer["brought_in"] = json!(added);
+            }
+            Ok(HttpResponse::Ok().json(answer))
+        }
         Ok(InquiryResult::NotFound) => Ok(HttpResponse::Ok().json(json!({"status": "not_found", "inquiry_id": id}))),
         Ok(InquiryResult::Withheld) => Ok(HttpResponse::Ok().json(json!({"status": "withheld", "inquiry_id": id}))),
         Err(AskError::UnknownMunicipality) => Err(unknown("the coordinator does not know this municipality's node")),

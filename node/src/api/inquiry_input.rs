@@ -6,7 +6,7 @@ use super::error::ApiError;
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 use vrs_protocol::messages::{CONSENT_CLOCK_SKEW_MS, ConsentBasis, InquirySubject};
-use vrs_protocol::{CivilDate, CouponNumber, MunicipalityCode, MyNumber};
+use vrs_protocol::{Atena, CivilDate, CouponNumber, MunicipalityCode, MyNumber};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +16,8 @@ pub struct InquiryBody {
     pub coupon: Option<String>,
     pub birth_date: Option<String>,
     pub consent: Option<ConsentBody>,
+    /// A resident of this node (個別宛名番号) whose history receives the answered doses.
+    pub bring_in_for: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +38,7 @@ pub struct Inquiry {
     pub method: String,
     pub obtained_at_ms: u64,
     pub reason: Option<String>,
+    pub bring_in_for: Option<Atena>,
 }
 
 impl Inquiry {
@@ -102,7 +105,13 @@ pub fn parse(body: InquiryBody, now_ms: u64) -> Result<Inquiry, ApiError> {
     if basis == ConsentBasis::ConsentImpracticable && reason.is_none() {
         return Err(bad_consent("reason", "consent_impracticable needs a reason"));
     }
-    Ok(Inquiry { to, subject, basis, method, obtained_at_ms, reason })
+    let bring_in_for = match body.bring_in_for.as_deref() {
+        None => None,
+        Some(a) => Some(
+            Atena::parse(a).map_err(|_| bad("invalid_atena", "bring_in_for must be a 個別宛名番号 (1-15 digits)"))?,
+        ),
+    };
+    Ok(Inquiry { to, subject, basis, method, obtained_at_ms, reason, bring_in_for })
 }
 
 fn subject(

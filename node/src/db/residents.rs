@@ -143,3 +143,7 @@ pub fn summary(conn: &mut DbConn, atena: &str) -> Result<Option<(String, String,
         .first(conn)
         .optional()?)
 }
+
+pub fn exists(conn: &mut DbConn, atena: &str) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(residents::table.find(atena))).get_result(conn)?)
+}

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod delivered;
 pub mod ledger;
 pub mod matching;
+pub mod prior;
 pub mod record;
 pub mod review;
 pub mod writer;
