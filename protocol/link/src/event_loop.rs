@@ -327,11 +327,22 @@ impl EventLoop {
     }
 
     fn emit(&mut self, event: Event) {
-        // The application drains events promptly; if it cannot, an inbound request is
-        // dropped unanswered (the peer sees a failure and retries) rather than stalling
-        // every connection behind it.
-        if let Err(e) = self.events.try_send(event) {
-            tracing::warn!(error = %e, "link event dropped: the application is not keeping up");
+        // The loop must never wait on the application (every connection would stall
+        // behind it). When the queue is full — a burst such as 1,741 nodes connecting and
+        // fetching the registry at once — the event waits in a task of its own instead of
+        // being dropped: a dropped request would reach its peer as a truncated stream.
+        // Such tasks are bounded by libp2p's limit on concurrent streams per connection.
+        match self.events.try_send(event) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(event)) => {
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let _ = events.send(event).await;
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::debug!("link event not delivered: the application has stopped listening");
+            }
         }
     }
 
