@@ -30,11 +30,8 @@ pub async fn import_residents_handler(
     mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
-    let mode = match query.on_error.as_deref() {
-        None | Some("abort") => ImportMode::AllOrNothing,
-        Some("skip") => ImportMode::SkipInvalid,
-        Some(_) => return Err(ApiError::bad_request("invalid_parameter", "on_error must be skip or abort")),
-    };
+    let mode = ImportMode::from_on_error(query.on_error.as_deref())
+        .ok_or_else(|| ApiError::bad_request("invalid_parameter", "on_error must be skip or abort"))?;
     let charset = declared_charset(&req)?;
     let opts = ImportOptions {
         mode,

@@ -130,10 +130,8 @@ fn user_add(data_dir: &Path, name: &str, role: &str) -> anyhow::Result<()> {
 }
 
 fn import_file(data_dir: &Path, on_error: Option<&str>, charset: Option<&str>, file: &Path) -> anyhow::Result<()> {
-    let mode = match on_error {
-        None | Some("abort") => ImportMode::AllOrNothing,
-        Some("skip") => ImportMode::SkipInvalid,
-        Some(_) => bail!("--on-error must be skip or abort"),
+    let Some(mode) = ImportMode::from_on_error(on_error) else {
+        bail!("--on-error must be skip or abort");
     };
     let charset = match charset {
         None => None,

@@ -30,6 +30,18 @@ pub enum ImportMode {
     SkipInvalid,
 }
 
+impl ImportMode {
+    /// The `on_error` value of the HTTP query and the CLI flag: absent or `abort` is
+    /// all-or-nothing, `skip` keeps the valid rows.
+    pub fn from_on_error(on_error: Option<&str>) -> Option<Self> {
+        match on_error {
+            None | Some("abort") => Some(ImportMode::AllOrNothing),
+            Some("skip") => Some(ImportMode::SkipInvalid),
+            Some(_) => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub mode: ImportMode,
