@@ -54,10 +54,17 @@ pub struct FederationSettings {
     /// the desk is told `node_unreachable`.
     #[serde(default = "default_inquiry_timeout_ms")]
     pub inquiry_timeout_ms: u64,
+    /// Inquiries of a bulk batch in flight at once.
+    #[serde(default = "default_bulk_concurrency")]
+    pub bulk_concurrency: usize,
 }
 
 fn default_inquiry_timeout_ms() -> u64 {
     5_000
+}
+
+fn default_bulk_concurrency() -> usize {
+    64
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,6 +103,7 @@ impl Default for Settings {
                 file: None,
                 p2p_listen: "/ip4/127.0.0.1/tcp/0".into(),
                 inquiry_timeout_ms: default_inquiry_timeout_ms(),
+                bulk_concurrency: default_bulk_concurrency(),
             },
             import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
             log: LogSettings { format: "text".into(), level: "info".into() },
@@ -151,6 +159,9 @@ impl Settings {
         // Below 100 ms not even a loopback round trip fits; above 60 s a desk has given up.
         if !(100..=60_000).contains(&self.federation.inquiry_timeout_ms) {
             return Err(invalid("federation.inquiry_timeout_ms", "must be 100..=60000"));
+        }
+        if !(1..=1024).contains(&self.federation.bulk_concurrency) {
+            return Err(invalid("federation.bulk_concurrency", "must be 1..=1024"));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));

@@ -38,6 +38,7 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
         doses,
         federation: None,
         outbox: None,
+        bulk: Arc::default(),
     })
 }
 

@@ -3,6 +3,7 @@
 //! data dir (and the nodes with generated residents), set up with the operator commands.
 
 mod coordinator;
+pub mod desk;
 pub mod fedbench;
 mod served;
 pub use coordinator::{CoordinatorProcess, LocalFederation};

@@ -6,7 +6,8 @@
 use serde_json::{Value, json};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use vrs_tests::{LocalFederation, NodeProcess, binary, run};
+use vrs_tests::desk::{add_user, audit, consent, give_dose, http};
+use vrs_tests::{LocalFederation, NodeProcess, run};
 
 const HOLDER: &str = "131016";
 const ASKER: &str = "141003";
@@ -22,43 +23,14 @@ fn person_with_my_number(node: &NodeProcess) -> (String, String, String) {
         .unwrap()
 }
 
-fn token(node: &NodeProcess, name: &str, role: &str) -> String {
-    run(Command::new(binary("vrs-node").unwrap())
-        .args(["user", "add", "--name", name, "--role", role])
-        .arg("--data-dir")
-        .arg(&node.data_dir))
-    .unwrap()
-    .trim()
-    .to_owned()
-}
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap()
-}
-
 fn inquire(asker: &NodeProcess, body: &Value) -> (u16, Value) {
-    let res = client()
+    let res = http()
         .post(format!("{}/api/v1/inquiries", asker.url))
         .bearer_auth(&asker.staff_token)
         .json(body)
         .send()
         .unwrap();
     (res.status().as_u16(), res.json().unwrap())
-}
-
-fn consent() -> Value {
-    json!({"basis": "consent", "method": "written", "obtained_at": "2024-04-01T10:00:00+09:00"})
-}
-
-fn audit(node: &NodeProcess, token: &str) -> Vec<Value> {
-    let rows: Value = client()
-        .get(format!("{}/api/v1/audit?limit=1000", node.url))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    rows.as_array().unwrap().clone()
 }
 
 fn with_action<'a>(rows: &'a [Value], action: &str) -> Vec<&'a Value> {
@@ -72,11 +44,11 @@ fn a_desk_asks_the_former_municipality_with_consent() {
     let (atena, my_number, coupon) = person_with_my_number(fed.node(HOLDER));
 
     // Two doses given at the holder's own site.
-    let site = token(fed.node(HOLDER), "site-desk", "site");
+    let site = add_user(fed.node(HOLDER), "site-desk", "site").unwrap();
     for (dose, on) in [(1, "2021-06-01"), (2, "2021-06-29")] {
         let body = json!({"ocr_line": format!("1{dose}{HOLDER}{coupon}"), "vaccinated_on": on, "product": "comirnaty",
                           "lot": "FA5765", "site": "千代田区役所", "doctor": "担当医"});
-        let res = client()
+        let res = http()
             .post(format!("{}/api/v1/vaccinations", fed.node(HOLDER).url))
             .bearer_auth(&site)
             .json(&body)
@@ -84,7 +56,7 @@ fn a_desk_asks_the_former_municipality_with_consent() {
             .unwrap();
         assert_eq!(res.status().as_u16(), 201);
     }
-    let person: Value = client()
+    let person: Value = http()
         .get(format!("{}/api/v1/residents/{atena}", fed.node(HOLDER).url))
         .bearer_auth(&fed.node(HOLDER).staff_token)
         .send()
@@ -151,7 +123,7 @@ fn a_desk_asks_the_former_municipality_with_consent() {
     assert_eq!((status, e["error"].as_str()), (404, Some("unknown_municipality")), "own municipality");
 
     // Both sides logged it. The holder names the resident disclosed, to whom, on what basis.
-    let holder_audit = audit(fed.node(HOLDER), &token(fed.node(HOLDER), "auditor", "auditor"));
+    let holder_audit = audit(fed.node(HOLDER), &add_user(fed.node(HOLDER), "auditor", "auditor").unwrap()).unwrap();
     let disclosed = with_action(&holder_audit, "inquiry.disclosed");
     assert_eq!(disclosed.len(), 2, "{holder_audit:?}");
     let first = disclosed.iter().find(|r| r["detail"].as_str().unwrap().contains(&first_id)).unwrap();
@@ -161,7 +133,7 @@ fn a_desk_asks_the_former_municipality_with_consent() {
     assert!(detail.contains("basis=consent ") && detail.contains("outcome=found"), "{detail}");
     assert_eq!(with_action(&holder_audit, "inquiry.answered").len(), 2, "the two misses");
     assert!(with_action(&holder_audit, "inquiry.answered").iter().all(|r| r["atena"].is_null()));
-    let asker_audit = audit(asker, &token(asker, "auditor", "auditor"));
+    let asker_audit = audit(asker, &add_user(asker, "auditor", "auditor").unwrap()).unwrap();
     let asked = with_action(&asker_audit, "inquiry.ask");
     assert_eq!(asked.len(), 4, "refused-before-sending inquiries are not inquiries: {asker_audit:?}");
     assert!(asked.iter().all(|r| r["actor"] == "staff" && r["atena"].is_null()));
@@ -207,15 +179,13 @@ fn resident(node: &NodeProcess, i: usize) -> (String, String) {
 
 /// Posts dose `dose` of `coupon` (of `code`) at `node`; returns the answer.
 fn give(node: &NodeProcess, token: &str, code: &str, coupon: &str, dose: u8, on: &str) -> Value {
-    let body = json!({"ocr_line": format!("1{dose}{code}{coupon}"), "vaccinated_on": on, "product": "comirnaty",
-                      "lot": "FA5765", "site": "会場", "doctor": "担当医"});
-    let res = client().post(format!("{}/api/v1/vaccinations", node.url)).bearer_auth(token).json(&body).send().unwrap();
-    assert!(res.status().is_success(), "{}", res.status());
-    res.json().unwrap()
+    let (status, answer) = give_dose(node, token, code, coupon, dose, on).unwrap();
+    assert!((200..300).contains(&status), "{status} {answer}");
+    answer
 }
 
 fn doses_of(node: &NodeProcess, atena: &str) -> Vec<Value> {
-    let person: Value = client()
+    let person: Value = http()
         .get(format!("{}/api/v1/residents/{atena}", node.url))
         .bearer_auth(&node.staff_token)
         .send()
@@ -230,7 +200,7 @@ fn answered_doses_are_brought_into_the_new_residents_history_once() {
     let root = tempfile::tempdir().unwrap();
     let fed = LocalFederation::start(root.path(), 30, |_| {}).unwrap();
     let (_, my_number, coupon) = person_with_my_number(fed.node(HOLDER));
-    let holder_site = token(fed.node(HOLDER), "site-desk", "site");
+    let holder_site = add_user(fed.node(HOLDER), "site-desk", "site").unwrap();
     give(fed.node(HOLDER), &holder_site, HOLDER, &coupon, 1, "2021-06-01");
     give(fed.node(HOLDER), &holder_site, HOLDER, &coupon, 2, "2021-06-29");
 
@@ -253,7 +223,7 @@ fn answered_doses_are_brought_into_the_new_residents_history_once() {
 
     // The dose rules see the history: dose 3 is in order for the moved-in person, while the
     // same dose for a neighbour with no history is flagged.
-    let asker_site = token(asker, "site-desk", "site");
+    let asker_site = add_user(asker, "site-desk", "site").unwrap();
     let third = give(asker, &asker_site, ASKER, &new_coupon, 3, "2022-01-10");
     assert_eq!(third["needs_review"], false, "{third}");
     let (_, neighbour_coupon) = resident(asker, 1);

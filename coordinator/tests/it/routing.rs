@@ -174,9 +174,13 @@ async fn a_revoked_node_is_cut_off_at_once() {
     assert_eq!(chiyoda.send(&c, env.to_bytes()).await, EnvelopeResponse::Error(WireErrorCode::UnknownRecipient));
     let health = c.health().await;
     assert_eq!(health["nodes_enrolled"], 1);
-    // It keeps redialling and is refused each time.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert!(!yokohama.is_connected_to(&c).await);
+    // It keeps redialling and is refused each time: the coordinator never counts it again.
+    // (Asked of the coordinator: the refused node's own side may see each redial's TLS
+    // handshake succeed for a moment before the coordinator closes it.)
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(c.health().await["nodes_connected"], 1);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

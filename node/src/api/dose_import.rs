@@ -10,9 +10,7 @@ use crate::db::users::Role;
 use crate::import::ImportMode;
 use crate::vaccinations::batch::{BatchError, BatchOptions, import_doses};
 use crate::vaccinations::record::Context;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -30,25 +28,13 @@ pub async fn import(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<Query>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let mode = ImportMode::from_on_error(query.on_error.as_deref())
         .ok_or_else(|| ApiError::bad_request("invalid_parameter", "on_error must be skip or abort"))?;
     let charset = declared_charset(&req)?;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request("read_error", format!("the upload was interrupted: {e}")))?;
-        if body.len() + chunk.len() > MAX_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("a vaccinations file may be at most {MAX_BYTES} bytes; split it"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = super::body::read_limited(payload, MAX_BYTES, "a vaccinations file").await?;
     let worker = state.clone();
     let result = web::block(move || -> Result<_, ApiError> {
         let mut conn = worker.db.get()?;

@@ -77,6 +77,13 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
+/// For handlers that run their own transaction.
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        ApiError::internal(crate::db::DbError::from(e))
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::internal(e)

@@ -5,7 +5,7 @@
 
 use super::auth::Caller;
 use super::error::ApiError;
-use super::inquiry_input::{self, Inquiry, InquiryBody};
+use super::inquiry_input::{self, Consent, Inquiry, InquiryBody};
 use super::state::AppState;
 use crate::db::access_log;
 use crate::db::users::{Role, User};
@@ -15,9 +15,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::time::Duration;
 use vrs_protocol::RecordId;
-use vrs_protocol::messages::{
-    ConsentBasis, ConsentStatement, FoundPerson, InquiryRequest, InquiryResult, SignedConsent,
-};
+use vrs_protocol::messages::{FoundPerson, InquiryResult};
 
 pub async fn ask(
     state: web::Data<AppState>,
@@ -46,31 +44,11 @@ pub async fn ask(
         }
     }
     let inquiry_id = RecordId::random().map_err(ApiError::internal)?;
-    let statement = ConsentStatement {
-        inquiry_id,
-        asker: own,
-        holder: inquiry.to,
-        subject_digest: inquiry.subject.digest(),
-        basis: inquiry.basis,
-        method: inquiry.method.clone(),
-        obtained_at_ms: inquiry.obtained_at_ms,
-        staff_user: user.name.clone(),
-        reason: inquiry.reason.clone(),
-    };
-    let consent = SignedConsent::sign(&federation.identity.signing, statement)
-        .map_err(|e| ApiError::unprocessable("invalid_consent", format!("consent statement incomplete: {e}")))?;
-    let request = InquiryRequest { inquiry_id, subject: inquiry.subject.clone(), consent };
+    let consent = inquiry.consent.signed_by(&user.name);
     let timeout = Duration::from_millis(state.settings.federation.inquiry_timeout_ms);
-    let result = inquiry_ask::ask(&federation, inquiry.to, request, timeout).await;
-    let outcome = match &result {
-        Ok(InquiryResult::Found(_)) => "found",
-        Ok(InquiryResult::NotFound) => "not_found",
-        Ok(InquiryResult::Withheld) => "withheld",
-        Ok(InquiryResult::Refused(_)) | Err(AskError::Failed(_)) => "failed",
-        Err(AskError::UnknownMunicipality) => "unknown_municipality",
-        Err(AskError::Unreachable) => "node_unreachable",
-        Err(AskError::ConsentRefused) => "consent_refused",
-    };
+    let result =
+        inquiry_ask::ask_about(&federation, inquiry_id, inquiry.to, inquiry.subject.clone(), &consent, timeout).await;
+    let outcome = inquiry_ask::outcome_word(&result);
     let actor = user.name.clone();
     log_inquiry(&state, user, &inquiry, inquiry_id, outcome).await?;
     let id = inquiry_id.to_string();
@@ -124,16 +102,7 @@ async fn log_inquiry(
     inquiry_id: RecordId,
     outcome: &'static str,
 ) -> Result<(), ApiError> {
-    let basis = match inquiry.basis {
-        ConsentBasis::Consent => "consent",
-        ConsentBasis::ConsentImpracticable => "consent_impracticable",
-    };
-    let detail = format!(
-        "inquiry_id={inquiry_id} municipality={} by={} basis={basis} method={} outcome={outcome}",
-        inquiry.to,
-        inquiry.by(),
-        inquiry.method
-    );
+    let detail = ask_detail(inquiry_id, inquiry.to, inquiry.by(), &inquiry.consent, outcome);
     let state = state.clone();
     web::block(move || -> Result<(), ApiError> {
         let mut conn = state.db.get()?;
@@ -152,8 +121,38 @@ async fn log_inquiry(
     .await?
 }
 
-fn found_json(inquiry_id: &str, found: &FoundPerson) -> Value {
+/// The asker's access-log detail of one inquiry (single or one row of a bulk batch).
+pub fn ask_detail(
+    inquiry_id: RecordId,
+    to: vrs_protocol::MunicipalityCode,
+    by: &str,
+    consent: &Consent,
+    outcome: &str,
+) -> String {
+    format!(
+        "inquiry_id={inquiry_id} municipality={to} by={by} basis={} method={} outcome={outcome}",
+        consent.basis_str(),
+        consent.method
+    )
+}
+
+pub fn found_json(inquiry_id: &str, found: &FoundPerson) -> Value {
+    json!({
+        "status": "found",
+        "inquiry_id": inquiry_id,
+        "person": person_json(found),
+        "vaccinations": doses_json(found),
+    })
+}
+
+/// Only what the desk needs to confirm the person: kana name, birth date, sex.
+pub fn person_json(found: &FoundPerson) -> Value {
     let p = &found.person;
+    json!({"birth_date": p.birth_date.iso(), "sex": p.sex.letter(), "family_kana": p.family_kana,
+           "given_kana": p.given_kana})
+}
+
+pub fn doses_json(found: &FoundPerson) -> Value {
     let doses: Vec<Value> = found
         .doses
         .iter()
@@ -162,11 +161,5 @@ fn found_json(inquiry_id: &str, found: &FoundPerson) -> Value {
                    "lot": d.lot, "municipality": d.given_in.as_str()})
         })
         .collect();
-    json!({
-        "status": "found",
-        "inquiry_id": inquiry_id,
-        "person": {"birth_date": p.birth_date.iso(), "sex": p.sex.letter(), "family_kana": p.family_kana,
-                   "given_kana": p.given_kana},
-        "vaccinations": doses,
-    })
+    Value::Array(doses)
 }

@@ -3,6 +3,7 @@
 //! rather than a serde message; a missing consent object is 403 `consent_required`.
 
 use super::error::ApiError;
+use crate::federation::inquiry_ask::ConsentGiven;
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 use vrs_protocol::messages::{CONSENT_CLOCK_SKEW_MS, ConsentBasis, InquirySubject};
@@ -29,15 +30,41 @@ pub struct ConsentBody {
     pub reason: Option<String>,
 }
 
+/// A checked consent statement, before the asking node adds the inquiry and signs it.
+#[derive(Debug, Clone)]
+pub struct Consent {
+    pub basis: ConsentBasis,
+    pub method: String,
+    pub obtained_at_ms: u64,
+    pub reason: Option<String>,
+}
+
+impl Consent {
+    /// The statement as `staff` gives it, for the asking node to sign.
+    pub fn signed_by<'a>(&'a self, staff: &'a str) -> ConsentGiven<'a> {
+        ConsentGiven {
+            basis: self.basis,
+            method: &self.method,
+            obtained_at_ms: self.obtained_at_ms,
+            reason: self.reason.as_deref(),
+            staff_user: staff,
+        }
+    }
+
+    pub fn basis_str(&self) -> &'static str {
+        match self.basis {
+            ConsentBasis::Consent => "consent",
+            ConsentBasis::ConsentImpracticable => "consent_impracticable",
+        }
+    }
+}
+
 /// A checked inquiry, ready to be signed.
 #[derive(Debug)]
 pub struct Inquiry {
     pub to: MunicipalityCode,
     pub subject: InquirySubject,
-    pub basis: ConsentBasis,
-    pub method: String,
-    pub obtained_at_ms: u64,
-    pub reason: Option<String>,
+    pub consent: Consent,
     pub bring_in_for: Option<Atena>,
 }
 
@@ -80,6 +107,18 @@ pub fn parse(body: InquiryBody, now_ms: u64) -> Result<Inquiry, ApiError> {
             "an inquiry needs the person's consent (or a documented consent_impracticable)",
         ));
     };
+    let consent = parse_consent(consent, now_ms)?;
+    let bring_in_for = match body.bring_in_for.as_deref() {
+        None => None,
+        Some(a) => Some(
+            Atena::parse(a).map_err(|_| bad("invalid_atena", "bring_in_for must be a 個別宛名番号 (1-15 digits)"))?,
+        ),
+    };
+    Ok(Inquiry { to, subject, consent, bring_in_for })
+}
+
+/// Checks a consent statement as of `now_ms` (it may not be dated in the future).
+pub fn parse_consent(consent: ConsentBody, now_ms: u64) -> Result<Consent, ApiError> {
     let basis = match consent.basis.as_deref() {
         Some("consent") => ConsentBasis::Consent,
         Some("consent_impracticable") => ConsentBasis::ConsentImpracticable,
@@ -105,13 +144,7 @@ pub fn parse(body: InquiryBody, now_ms: u64) -> Result<Inquiry, ApiError> {
     if basis == ConsentBasis::ConsentImpracticable && reason.is_none() {
         return Err(bad_consent("reason", "consent_impracticable needs a reason"));
     }
-    let bring_in_for = match body.bring_in_for.as_deref() {
-        None => None,
-        Some(a) => Some(
-            Atena::parse(a).map_err(|_| bad("invalid_atena", "bring_in_for must be a 個別宛名番号 (1-15 digits)"))?,
-        ),
-    };
-    Ok(Inquiry { to, subject, basis, method, obtained_at_ms, reason, bring_in_for })
+    Ok(Consent { basis, method, obtained_at_ms, reason })
 }
 
 fn subject(
@@ -173,7 +206,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(i.by(), "my_number");
-        assert_eq!(i.obtained_at_ms, 1_711_845_000_000);
+        assert_eq!(i.consent.obtained_at_ms, 1_711_845_000_000);
         let i = parse(
             body(serde_json::json!({"municipality": "131016", "coupon": "0000123456", "birth_date": "1980-02-29",
                                     "consent": consent()})),
@@ -284,8 +317,8 @@ mod tests {
         let mut ok = base;
         ok["reason"] = "本人意識不明のため".into();
         let i = parse(body(with(ok)), NOW).unwrap();
-        assert_eq!(i.basis, ConsentBasis::ConsentImpracticable);
-        assert_eq!(i.reason.as_deref(), Some("本人意識不明のため"));
+        assert_eq!(i.consent.basis, ConsentBasis::ConsentImpracticable);
+        assert_eq!(i.consent.reason.as_deref(), Some("本人意識不明のため"));
     }
 
     #[test]

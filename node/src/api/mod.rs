@@ -2,11 +2,17 @@
 
 pub mod audit;
 pub mod auth;
+pub mod body;
+pub mod disclosures;
 pub mod dose_import;
 pub mod error;
 pub mod health;
 pub mod import;
 pub mod inquiries;
+pub mod inquiry_bulk;
+pub mod inquiry_bulk_output;
+pub mod inquiry_bulk_progress;
+pub mod inquiry_bulk_rows;
 pub mod inquiry_input;
 pub mod ledger;
 pub mod products;
@@ -23,6 +29,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/residents/import", web::post().to(import::import_residents_handler))
             .route("/residents/search", web::post().to(residents::search))
             .route("/residents/{atena}", web::get().to(residents::get))
+            .route("/residents/{atena}/disclosures", web::get().to(disclosures::list))
+            .route("/residents/{atena}/protection", web::put().to(disclosures::set_protection))
             .route("/products", web::get().to(products::list))
             .route("/vaccinations", web::post().to(vaccinations::record))
             .route("/vaccinations", web::get().to(vaccinations::list))
@@ -31,6 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/vaccinations/{id}/corrections", web::post().to(vaccination_changes::correct))
             .route("/vaccinations/{id}/cancel", web::post().to(vaccination_changes::cancel))
             .route("/inquiries", web::post().to(inquiries::ask))
+            .route("/inquiries/bulk", web::post().to(inquiry_bulk::ask_bulk))
+            .route("/inquiries/bulk/{batch_id}", web::get().to(inquiry_bulk::progress))
+            .route("/inquiries/withheld", web::get().to(disclosures::withheld))
+            .route("/inquiries/withheld/{id}/resolve", web::post().to(disclosures::resolve))
             .route("/exports/ledger.csv", web::get().to(ledger::export))
             .route("/audit", web::get().to(audit::list)),
     );

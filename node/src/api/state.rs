@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use super::inquiry_bulk_progress::BulkBatches;
 use crate::config::Settings;
 use crate::crypto::NodeKeys;
 use crate::db::Pool;
@@ -24,4 +25,6 @@ pub struct AppState {
     pub federation: Option<Arc<Federation>>,
     /// Delivers doses for other municipalities (with the federation).
     pub outbox: Option<OutboxSender>,
+    /// Progress of the bulk inquiries running or recently finished.
+    pub bulk: Arc<BulkBatches>,
 }

@@ -5,6 +5,7 @@
 //! once and compiled per backend through [`with_conn!`].
 
 pub mod access_log;
+pub mod disclosures;
 pub mod outbox;
 pub mod residents;
 pub mod schema;

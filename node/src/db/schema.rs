@@ -128,7 +128,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    protected_residents (atena) {
+        atena -> Text,
+        since -> BigInt,
+        set_by -> Text,
+    }
+}
+
+diesel::table! {
+    disclosures (id) {
+        id -> BigInt,
+        inquiry_id -> Text,
+        atena -> Text,
+        asker -> Text,
+        basis -> Text,
+        method -> Text,
+        asker_staff -> Text,
+        outcome -> Text,
+        doses -> BigInt,
+        at -> BigInt,
+        review -> Text,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<BigInt>,
+        review_note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(my_numbers -> residents (atena));
+diesel::joinable!(protected_residents -> residents (atena));
+diesel::joinable!(disclosures -> residents (atena));
 diesel::joinable!(vaccinations -> residents (atena));
 diesel::joinable!(vaccination_changes -> vaccinations (vaccination_id));
 diesel::joinable!(outbox -> vaccinations (vaccination_id));
@@ -142,5 +171,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     vaccinations,
     vaccination_changes,
-    outbox
+    outbox,
+    protected_residents,
+    disclosures
 );

@@ -4,8 +4,9 @@
 //! leave; every answer (and every refusal) is written to the access log.
 
 use crate::crypto::NodeKeys;
-use crate::db::{DbConn, DbError, access_log, residents, vaccinations};
+use crate::db::{DbConn, DbError, access_log, disclosures, residents, vaccinations};
 use crate::vaccinations::Status;
+use diesel::Connection;
 use vrs_protocol::messages::{
     ConsentStatement, FoundPerson, InquiryAnswer, InquiryRequest, InquiryResult, InquirySubject, PersonSummary,
     PriorDose,
@@ -30,7 +31,9 @@ pub fn check_consent<'a>(
     }
 }
 
-/// Answers a verified inquiry: looks the person up and writes the disclosure to the log.
+/// Answers a verified inquiry: looks the person up, withholds a protected person, and
+/// writes the disclosure (or the withholding) to the resident's record and the access
+/// log in one transaction, so nothing leaves unrecorded.
 pub fn answer(
     conn: &mut DbConn,
     keys: &NodeKeys,
@@ -39,35 +42,66 @@ pub fn answer(
     request: &InquiryRequest,
     consent: &ConsentStatement,
 ) -> Result<InquiryAnswer, DbError> {
-    let atena = find(conn, keys, &request.subject)?;
-    let found = match &atena {
-        Some(a) => person(conn, a, own)?,
-        None => None,
-    };
-    let outcome = if found.is_some() { "found" } else { "not_found" };
-    let basis = match consent.basis {
-        vrs_protocol::messages::ConsentBasis::Consent => "consent",
-        vrs_protocol::messages::ConsentBasis::ConsentImpracticable => "consent_impracticable",
-    };
-    let detail = format!(
-        "inquiry_id={} asker={asker} basis={basis} method={} asker_staff={} outcome={outcome}",
-        request.inquiry_id,
-        safe_word(&consent.method),
-        safe_word(&consent.staff_user)
-    );
-    let actor = format!("node:{asker}");
-    let action = if found.is_some() { "inquiry.disclosed" } else { "inquiry.answered" };
-    // Only a disclosure names the resident; a miss has nobody to name.
-    let logged_atena = found.as_ref().and(atena.as_deref());
-    access_log::record(
-        conn,
-        access_log::Entry { actor: &actor, role: "node", action, atena: logged_atena, detail: Some(detail) },
-    )?;
-    let result = match found {
-        Some(f) => InquiryResult::Found(f),
-        None => InquiryResult::NotFound,
-    };
-    Ok(InquiryAnswer { inquiry_id: request.inquiry_id, result })
+    conn.transaction(|conn| {
+        // A writer from the start: the look-up's snapshot must not go stale before the log rows.
+        vaccinations::take_write_lock(conn)?;
+        let atena = find(conn, keys, &request.subject)?;
+        let found = match &atena {
+            Some(a) => person(conn, a, own)?.map(|p| (a.clone(), p)),
+            None => None,
+        };
+        let protected = match &found {
+            Some((a, _)) => disclosures::is_protected(conn, a)?,
+            None => false,
+        };
+        let basis = match consent.basis {
+            vrs_protocol::messages::ConsentBasis::Consent => "consent",
+            vrs_protocol::messages::ConsentBasis::ConsentImpracticable => "consent_impracticable",
+        };
+        let (method, staff) = (safe_word(&consent.method), safe_word(&consent.staff_user));
+        let inquiry_id = request.inquiry_id.to_string();
+        let (action, outcome, result) = match found {
+            None => ("inquiry.answered", "not_found", InquiryResult::NotFound),
+            Some((atena, person)) => {
+                let withheld = if protected { disclosures::Outcome::Withheld } else { disclosures::Outcome::Disclosed };
+                let doses = if protected { 0 } else { i64::try_from(person.doses.len()).unwrap_or(i64::MAX) };
+                disclosures::record(
+                    conn,
+                    disclosures::NewDisclosure {
+                        inquiry_id: &inquiry_id,
+                        atena: &atena,
+                        asker: asker.as_str(),
+                        basis,
+                        method,
+                        asker_staff: staff,
+                        outcome: withheld,
+                        doses,
+                    },
+                )?;
+                if protected {
+                    ("inquiry.withheld", "withheld", InquiryResult::Withheld)
+                } else {
+                    ("inquiry.disclosed", "found", InquiryResult::Found(person))
+                }
+            }
+        };
+        let detail = format!(
+            "inquiry_id={inquiry_id} asker={asker} basis={basis} method={method} asker_staff={staff} outcome={outcome}"
+        );
+        // Only a disclosure or a withholding names the resident; a miss has nobody to name.
+        let logged_atena = if matches!(result, InquiryResult::NotFound) { None } else { atena.as_deref() };
+        access_log::record(
+            conn,
+            access_log::Entry {
+                actor: &format!("node:{asker}"),
+                role: "node",
+                action,
+                atena: logged_atena,
+                detail: Some(detail),
+            },
+        )?;
+        Ok(InquiryAnswer { inquiry_id: request.inquiry_id, result })
+    })
 }
 
 /// Writes a refused inquiry to the log (no person is looked up for it).

@@ -3,8 +3,10 @@
 
 use super::service::{Federation, SendError};
 use std::time::Duration;
-use vrs_protocol::messages::{InquiryRequest, InquiryResult};
-use vrs_protocol::{EnvelopeResponse, Message, MunicipalityCode, WireErrorCode};
+use vrs_protocol::messages::{
+    ConsentBasis, ConsentStatement, InquiryRequest, InquiryResult, InquirySubject, SignedConsent,
+};
+use vrs_protocol::{EnvelopeResponse, Message, MunicipalityCode, RecordId, WireErrorCode};
 
 /// Why no answer came back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +19,61 @@ pub enum AskError {
     ConsentRefused,
     /// Any other refusal or an answer that does not open: a fault, not the desk's doing.
     Failed(WireErrorCode),
+}
+
+/// What the desk states about the person's consent; this node adds the inquiry and signs.
+#[derive(Debug, Clone)]
+pub struct ConsentGiven<'a> {
+    pub basis: ConsentBasis,
+    pub method: &'a str,
+    pub obtained_at_ms: u64,
+    pub reason: Option<&'a str>,
+    /// The desk's user, named in the signed statement.
+    pub staff_user: &'a str,
+}
+
+/// Signs the consent statement for inquiry `inquiry_id` and asks `to` about `subject`.
+pub async fn ask_about(
+    federation: &Federation,
+    inquiry_id: RecordId,
+    to: MunicipalityCode,
+    subject: InquirySubject,
+    consent: &ConsentGiven<'_>,
+    timeout: Duration,
+) -> Result<InquiryResult, AskError> {
+    let statement = ConsentStatement {
+        inquiry_id,
+        asker: federation.code,
+        holder: to,
+        subject_digest: subject.digest(),
+        basis: consent.basis,
+        method: consent.method.to_owned(),
+        obtained_at_ms: consent.obtained_at_ms,
+        staff_user: consent.staff_user.to_owned(),
+        reason: consent.reason.map(str::to_owned),
+    };
+    let signed = match SignedConsent::sign(&federation.identity.signing, statement) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot sign a consent statement");
+            return Err(AskError::Failed(WireErrorCode::Internal));
+        }
+    };
+    let request = InquiryRequest { inquiry_id, subject, consent: signed };
+    ask(federation, to, request, timeout).await
+}
+
+/// The word for a result in the access log and the bulk answer.
+pub fn outcome_word(result: &Result<InquiryResult, AskError>) -> &'static str {
+    match result {
+        Ok(InquiryResult::Found(_)) => "found",
+        Ok(InquiryResult::NotFound) => "not_found",
+        Ok(InquiryResult::Withheld) => "withheld",
+        Ok(InquiryResult::Refused(_)) | Err(AskError::Failed(_)) => "failed",
+        Err(AskError::UnknownMunicipality) => "unknown_municipality",
+        Err(AskError::Unreachable) => "node_unreachable",
+        Err(AskError::ConsentRefused) => "consent_refused",
+    }
 }
 
 /// Sends `request` to `to` and returns its result.

@@ -239,17 +239,94 @@ fn open(
     envelope: &Envelope,
     replay: &Mutex<ReplayGuard>,
 ) -> Result<(MunicipalityCode, SigningPublicKey, Message), WireErrorCode> {
+    open_as(federation.code, &federation.identity, &federation.registry, envelope, replay)
+}
+
+fn open_as(
+    own: MunicipalityCode,
+    identity: &NodeIdentity,
+    registry: &RegistryStore,
+    envelope: &Envelope,
+    replay: &Mutex<ReplayGuard>,
+) -> Result<(MunicipalityCode, SigningPublicKey, Message), WireErrorCode> {
     let sender = envelope.header().sender.municipality().ok_or(WireErrorCode::NotEnrolled)?;
-    let (sender_key, _) = federation.registry.node_keys(sender).ok_or(WireErrorCode::NotEnrolled)?;
+    let (sender_key, _) = registry.node_keys(sender).ok_or(WireErrorCode::NotEnrolled)?;
     let mut guard = replay.lock().map_err(|_| WireErrorCode::Internal)?;
     let opened = envelope
-        .open(
-            Address::Node(federation.code),
-            &federation.identity.decryption,
-            &sender_key,
-            &mut guard,
-            vrs_protocol::now_ms(),
-        )
+        .open(Address::Node(own), &identity.decryption, &sender_key, &mut guard, vrs_protocol::now_ms())
         .map_err(|e| e.wire_code())?;
     Ok((sender, sender_key, opened.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vrs_protocol::federation::{CoordinatorEntry, PeerIdBytes, Registry, RegistryEntry, SignedRegistry};
+    use vrs_protocol::messages::{ConsentBasis, ConsentStatement, InquiryRequest, InquirySubject, SignedConsent};
+    use vrs_protocol::{MyNumber, RecordId, SigningKey};
+
+    fn entry(code: MunicipalityCode, id: &NodeIdentity) -> RegistryEntry {
+        RegistryEntry {
+            municipality: code,
+            peer_id: PeerIdBytes::new(id.peer_id().to_bytes()).unwrap(),
+            signing_key: id.signing.public_key(),
+            encryption_key: id.decryption.public_key(),
+        }
+    }
+
+    /// An inquiry the holder has already opened is refused when it arrives again, and one
+    /// whose consent was swapped in transit does not open at all (the envelope signature).
+    #[test]
+    fn the_holder_refuses_a_replayed_or_altered_inquiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let (asker_code, holder_code) =
+            (MunicipalityCode::parse("141003").unwrap(), MunicipalityCode::parse("131016").unwrap());
+        std::fs::create_dir_all(dir.path().join("a")).unwrap();
+        std::fs::create_dir_all(dir.path().join("h")).unwrap();
+        let asker = NodeIdentity::create(&dir.path().join("a"), asker_code).unwrap();
+        let holder = NodeIdentity::create(&dir.path().join("h"), holder_code).unwrap();
+        let national = SigningKey::generate().unwrap();
+        let mut nodes = vec![entry(asker_code, &asker), entry(holder_code, &holder)];
+        nodes.sort_by_key(|e| e.municipality);
+        let coordinator = CoordinatorEntry {
+            peer_id: PeerIdBytes::new(asker.peer_id().to_bytes()).unwrap(),
+            signing_key: national.public_key(),
+            encryption_key: asker.decryption.public_key(),
+        };
+        let registry = Registry { version: 1, issued_at_ms: vrs_protocol::now_ms(), coordinator, nodes };
+        let store = RegistryStore::open(&dir.path().join("h"), national.public_key());
+        store.accept(&SignedRegistry::sign(&national, registry).unwrap()).unwrap();
+
+        let subject = InquirySubject::MyNumber(MyNumber::from_body(12_345).unwrap());
+        let inquiry_id = RecordId::random().unwrap();
+        let statement = ConsentStatement {
+            inquiry_id,
+            asker: asker_code,
+            holder: holder_code,
+            subject_digest: subject.digest(),
+            basis: ConsentBasis::Consent,
+            method: "written".into(),
+            obtained_at_ms: vrs_protocol::now_ms(),
+            staff_user: "desk".into(),
+            reason: None,
+        };
+        let consent = SignedConsent::sign(&asker.signing, statement).unwrap();
+        let message = Message::InquiryRequest(InquiryRequest { inquiry_id, subject, consent });
+        let params =
+            SealParams::new(Address::Node(asker_code), Address::Node(holder_code), holder.decryption.public_key());
+        let envelope = Envelope::seal(&asker.signing, params, &message).unwrap();
+
+        let replay = Mutex::new(ReplayGuard::default());
+        let (sender, _, opened) = open_as(holder_code, &holder, &store, &envelope, &replay).unwrap();
+        assert_eq!((sender, opened), (asker_code, message));
+        let again = Envelope::from_bytes(&envelope.to_bytes()).unwrap();
+        assert_eq!(open_as(holder_code, &holder, &store, &again, &replay).unwrap_err(), WireErrorCode::Replayed);
+
+        let mut bytes = envelope.to_bytes();
+        let last = bytes.len() - 80;
+        bytes[last] ^= 1;
+        let altered = Envelope::from_bytes(&bytes).unwrap();
+        let fresh = Mutex::new(ReplayGuard::default());
+        assert!(open_as(holder_code, &holder, &store, &altered, &fresh).is_err());
+    }
 }

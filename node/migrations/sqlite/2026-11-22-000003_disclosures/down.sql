@@ -1,0 +1,2 @@
+DROP TABLE disclosures;
+DROP TABLE protected_residents;
