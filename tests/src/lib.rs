@@ -5,6 +5,7 @@
 mod coordinator;
 pub mod desk;
 pub mod fedbench;
+pub mod inquirybench;
 mod served;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
 use served::Served;
