@@ -14,8 +14,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::time::Duration;
-use vrs_protocol::RecordId;
 use vrs_protocol::messages::{FoundPerson, InquiryResult};
+use vrs_protocol::{Atena, RecordId};
 
 pub async fn ask(
     state: web::Data<AppState>,
@@ -103,6 +103,7 @@ async fn log_inquiry(
     outcome: &'static str,
 ) -> Result<(), ApiError> {
     let detail = ask_detail(inquiry_id, inquiry.to, inquiry.by(), &inquiry.consent, outcome);
+    let bring_in_for = inquiry.bring_in_for.clone();
     let state = state.clone();
     web::block(move || -> Result<(), ApiError> {
         let mut conn = state.db.get()?;
@@ -112,7 +113,9 @@ async fn log_inquiry(
                 actor: &user.name,
                 role: user.role.as_str(),
                 action: "inquiry.ask",
-                atena: None,
+                // About whom, when the person is (or becomes) our resident; otherwise the
+                // inquiry id links this row to the holder's record of whom it found.
+                atena: bring_in_for.as_ref().map(Atena::as_str),
                 detail: Some(detail),
             },
         )?;

@@ -6,6 +6,7 @@
 
 pub mod access_log;
 pub mod disclosures;
+pub mod group_commit;
 pub mod outbox;
 pub mod residents;
 pub mod schema;

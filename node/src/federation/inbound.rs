@@ -1,27 +1,28 @@
 //! What this node does with messages other nodes send it through the coordinator.
 
-use super::inquiry_answer;
+use super::inquiry_answer::{self, Verified};
 use super::outbox_sender::ack_outcome;
 use super::service::InboundHandler;
 use crate::api::state::AppState;
-use crate::crypto::NodeKeys;
+use crate::db::group_commit::GroupCommit;
 use crate::db::{Pool, outbox};
 use crate::products::ProductMaster;
 use crate::vaccinations::delivered;
 use std::sync::Arc;
-use vrs_protocol::messages::DoseAck;
+use vrs_protocol::messages::{DoseAck, InquiryAnswer};
 use vrs_protocol::{Message, MunicipalityCode, SigningPublicKey, WireErrorCode};
 
 pub struct NodeInbound {
     db: Pool,
     own: MunicipalityCode,
     products: Arc<ProductMaster>,
-    keys: Arc<NodeKeys>,
+    answers: GroupCommit<Verified, InquiryAnswer>,
 }
 
 impl NodeInbound {
-    pub fn new(state: &AppState, own: MunicipalityCode) -> Self {
-        NodeInbound { db: state.db.clone(), own, products: state.products.clone(), keys: state.keys.clone() }
+    pub fn new(state: &AppState, own: MunicipalityCode) -> std::io::Result<Self> {
+        let answers = inquiry_answer::start_answering(state.db.clone(), state.keys.clone(), own)?;
+        Ok(NodeInbound { db: state.db.clone(), own, products: state.products.clone(), answers })
     }
 }
 
@@ -54,19 +55,16 @@ impl InboundHandler for NodeInbound {
             }
             Message::InquiryRequest(request) => {
                 let now = vrs_protocol::now_ms();
-                let consent = match inquiry_answer::check_consent(&request, sender, sender_key, self.own, now) {
-                    Ok(c) => c,
-                    Err(code) => {
-                        let _ = inquiry_answer::log_refusal(&mut conn, sender, &request)
-                            .map_err(|e| tracing::error!(error = %e, "cannot log a refused inquiry"));
-                        return Err(code);
-                    }
-                };
-                let answer = inquiry_answer::answer(&mut conn, &self.keys, sender, self.own, &request, consent)
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "an inquiry could not be answered");
-                        WireErrorCode::Internal
-                    })?;
+                if let Err(code) = inquiry_answer::check_consent(&request, sender, sender_key, self.own, now) {
+                    let _ = inquiry_answer::log_refusal(&mut conn, sender, &request)
+                        .map_err(|e| tracing::error!(error = %e, "cannot log a refused inquiry"));
+                    return Err(code);
+                }
+                drop(conn); // the writer uses its own connection
+                let answer = self.answers.submit_blocking(Verified { asker: sender, request }).map_err(|e| {
+                    tracing::error!(error = %e, "an inquiry could not be answered");
+                    WireErrorCode::Internal
+                })?;
                 Ok(Some(Message::InquiryAnswer(answer)))
             }
             // Kinds other issues handle (statistics, checkpoints) are refused as

@@ -4,9 +4,9 @@
 //! leave; every answer (and every refusal) is written to the access log.
 
 use crate::crypto::NodeKeys;
+use crate::db::group_commit::GroupCommit;
 use crate::db::{DbConn, DbError, access_log, disclosures, residents, vaccinations};
 use crate::vaccinations::Status;
-use diesel::Connection;
 use vrs_protocol::messages::{
     ConsentStatement, FoundPerson, InquiryAnswer, InquiryRequest, InquiryResult, InquirySubject, PersonSummary,
     PriorDose,
@@ -31,9 +31,30 @@ pub fn check_consent<'a>(
     }
 }
 
-/// Answers a verified inquiry: looks the person up, withholds a protected person, and
-/// writes the disclosure (or the withholding) to the resident's record and the access
-/// log in one transaction, so nothing leaves unrecorded.
+/// A verified inquiry waiting for its answer.
+#[derive(Debug)]
+pub struct Verified {
+    pub asker: MunicipalityCode,
+    /// Its consent statement has been checked against the asker's registry key.
+    pub request: InquiryRequest,
+}
+
+/// Answers inquiries through one group-committing writer: each answer's disclosure and
+/// access-log rows commit before it leaves, and concurrent inquiries (a bulk batch) share
+/// one commit instead of one fsync each.
+pub fn start_answering(
+    pool: crate::db::Pool,
+    keys: std::sync::Arc<NodeKeys>,
+    own: MunicipalityCode,
+) -> std::io::Result<GroupCommit<Verified, InquiryAnswer>> {
+    GroupCommit::start("inquiry-answers", pool, 256, 4096, move |conn, v: &Verified| {
+        answer(conn, &keys, v.asker, own, &v.request, &v.request.consent.statement)
+    })
+}
+
+/// Answers a verified inquiry inside the caller's write transaction: looks the person up,
+/// withholds a protected person, and writes the disclosure (or the withholding) to the
+/// resident's record and the access log, so nothing leaves unrecorded.
 pub fn answer(
     conn: &mut DbConn,
     keys: &NodeKeys,
@@ -42,66 +63,62 @@ pub fn answer(
     request: &InquiryRequest,
     consent: &ConsentStatement,
 ) -> Result<InquiryAnswer, DbError> {
-    conn.transaction(|conn| {
-        // A writer from the start: the look-up's snapshot must not go stale before the log rows.
-        vaccinations::take_write_lock(conn)?;
-        let atena = find(conn, keys, &request.subject)?;
-        let found = match &atena {
-            Some(a) => person(conn, a, own)?.map(|p| (a.clone(), p)),
-            None => None,
-        };
-        let protected = match &found {
-            Some((a, _)) => disclosures::is_protected(conn, a)?,
-            None => false,
-        };
-        let basis = match consent.basis {
-            vrs_protocol::messages::ConsentBasis::Consent => "consent",
-            vrs_protocol::messages::ConsentBasis::ConsentImpracticable => "consent_impracticable",
-        };
-        let (method, staff) = (safe_word(&consent.method), safe_word(&consent.staff_user));
-        let inquiry_id = request.inquiry_id.to_string();
-        let (action, outcome, result) = match found {
-            None => ("inquiry.answered", "not_found", InquiryResult::NotFound),
-            Some((atena, person)) => {
-                let withheld = if protected { disclosures::Outcome::Withheld } else { disclosures::Outcome::Disclosed };
-                let doses = if protected { 0 } else { i64::try_from(person.doses.len()).unwrap_or(i64::MAX) };
-                disclosures::record(
-                    conn,
-                    disclosures::NewDisclosure {
-                        inquiry_id: &inquiry_id,
-                        atena: &atena,
-                        asker: asker.as_str(),
-                        basis,
-                        method,
-                        asker_staff: staff,
-                        outcome: withheld,
-                        doses,
-                    },
-                )?;
-                if protected {
-                    ("inquiry.withheld", "withheld", InquiryResult::Withheld)
-                } else {
-                    ("inquiry.disclosed", "found", InquiryResult::Found(person))
-                }
+    let atena = find(conn, keys, &request.subject)?;
+    let found = match &atena {
+        Some(a) => person(conn, a, own)?.map(|p| (a.clone(), p)),
+        None => None,
+    };
+    let protected = match &found {
+        Some((a, _)) => disclosures::is_protected(conn, a)?,
+        None => false,
+    };
+    let basis = match consent.basis {
+        vrs_protocol::messages::ConsentBasis::Consent => "consent",
+        vrs_protocol::messages::ConsentBasis::ConsentImpracticable => "consent_impracticable",
+    };
+    let (method, staff) = (safe_word(&consent.method), safe_word(&consent.staff_user));
+    let inquiry_id = request.inquiry_id.to_string();
+    let (action, outcome, result) = match found {
+        None => ("inquiry.answered", "not_found", InquiryResult::NotFound),
+        Some((atena, person)) => {
+            let withheld = if protected { disclosures::Outcome::Withheld } else { disclosures::Outcome::Disclosed };
+            let doses = if protected { 0 } else { i64::try_from(person.doses.len()).unwrap_or(i64::MAX) };
+            disclosures::record(
+                conn,
+                disclosures::NewDisclosure {
+                    inquiry_id: &inquiry_id,
+                    atena: &atena,
+                    asker: asker.as_str(),
+                    basis,
+                    method,
+                    asker_staff: staff,
+                    outcome: withheld,
+                    doses,
+                },
+            )?;
+            if protected {
+                ("inquiry.withheld", "withheld", InquiryResult::Withheld)
+            } else {
+                ("inquiry.disclosed", "found", InquiryResult::Found(person))
             }
-        };
-        let detail = format!(
-            "inquiry_id={inquiry_id} asker={asker} basis={basis} method={method} asker_staff={staff} outcome={outcome}"
-        );
-        // Only a disclosure or a withholding names the resident; a miss has nobody to name.
-        let logged_atena = if matches!(result, InquiryResult::NotFound) { None } else { atena.as_deref() };
-        access_log::record(
-            conn,
-            access_log::Entry {
-                actor: &format!("node:{asker}"),
-                role: "node",
-                action,
-                atena: logged_atena,
-                detail: Some(detail),
-            },
-        )?;
-        Ok(InquiryAnswer { inquiry_id: request.inquiry_id, result })
-    })
+        }
+    };
+    let detail = format!(
+        "inquiry_id={inquiry_id} asker={asker} basis={basis} method={method} asker_staff={staff} outcome={outcome}"
+    );
+    // Only a disclosure or a withholding names the resident; a miss has nobody to name.
+    let logged_atena = if matches!(result, InquiryResult::NotFound) { None } else { atena.as_deref() };
+    access_log::record(
+        conn,
+        access_log::Entry {
+            actor: &format!("node:{asker}"),
+            role: "node",
+            action,
+            atena: logged_atena,
+            detail: Some(detail),
+        },
+    )?;
+    Ok(InquiryAnswer { inquiry_id: request.inquiry_id, result })
 }
 
 /// Writes a refused inquiry to the log (no person is looked up for it).

@@ -22,7 +22,7 @@ use std::sync::Arc;
 pub fn join(data_dir: &Path, state: &mut AppState) -> anyhow::Result<()> {
     let code = vrs_protocol::MunicipalityCode::parse(&state.settings.municipality)?;
     let file = state.settings.federation.file.clone().unwrap_or_else(|| FEDERATION_FILE.into());
-    let handler = Arc::new(inbound::NodeInbound::new(state, code));
+    let handler = Arc::new(inbound::NodeInbound::new(state, code)?);
     let Some(federation) = service::start(data_dir, &file, code, handler)? else {
         return Ok(());
     };
