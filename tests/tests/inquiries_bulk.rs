@@ -211,6 +211,23 @@ fn a_bulk_file_gets_one_result_per_row_and_protected_persons_are_withheld() {
         .collect();
     assert_eq!(got, want, "{answer}");
 
+    // Sapporo revoked: once the registry reaches the asker, it is unknown, single or bulk.
+    fed.coordinator.revoke(SAPPORO).unwrap();
+    let ask = json!({"municipality": SAPPORO, "my_number": found_in_sapporo.my_number, "consent": consent()});
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, e) = post(fed.node(YOKOHAMA), &fed.node(YOKOHAMA).staff_token, "/api/v1/inquiries", &ask);
+        if status == 404 {
+            assert_eq!(e["error"], "unknown_municipality");
+            break;
+        }
+        assert_eq!(status, 504, "{e}");
+        assert!(std::time::Instant::now() < deadline, "the revocation never reached the asker");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let answer: Value = bulk(fed.node(YOKOHAMA), CONSENT, &format!("{SAPPORO},{STRANGER}\n"), true).json().unwrap();
+    assert_eq!(answer["results"][0]["status"], "unknown_municipality");
+
     // No My Number in either node's log file.
     for code in [CHIYODA, YOKOHAMA] {
         let log = std::fs::read(fed.node(code).data_dir.join("node.log")).unwrap();

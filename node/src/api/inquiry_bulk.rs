@@ -65,10 +65,10 @@ pub async fn ask_bulk(
     let format = if wants_json(&req) { Format::Json } else { Format::Csv };
     let batch_id = RecordId::random().map_err(ApiError::internal)?;
     state.bulk.start(batch_id, &user.name, rows.len() as u64);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<web::Bytes>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     let batch = Batch { state: state.clone(), federation, user, consent, batch_id, format };
     actix_web::rt::spawn(batch.run(rows, tx));
-    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|b| b.map(Ok::<_, std::io::Error>)));
+    let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     Ok(HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header(("X-Batch-Id", batch_id.to_string()))
@@ -120,6 +120,10 @@ fn wants_json(req: &HttpRequest) -> bool {
     req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"))
 }
 
+/// A piece of the answer; an error aborts the response, so a client can never take a cut-off
+/// answer for a whole one.
+type Chunk = Result<web::Bytes, std::io::Error>;
+
 struct Batch {
     state: web::Data<AppState>,
     federation: Arc<Federation>,
@@ -142,7 +146,7 @@ struct Asking {
 }
 
 impl Batch {
-    async fn run(self, rows: Vec<BulkRow>, tx: tokio::sync::mpsc::Sender<web::Bytes>) {
+    async fn run(self, rows: Vec<BulkRow>, tx: tokio::sync::mpsc::Sender<Chunk>) {
         let settings = &self.state.settings.federation;
         let asking = Arc::new(Asking {
             federation: self.federation.clone(),
@@ -153,32 +157,46 @@ impl Batch {
             unreachable: Mutex::new(HashSet::new()),
         });
         let total = rows.len();
-        let results = futures_util::stream::iter(rows)
-            .map(|row| {
-                let asking = asking.clone();
-                async move { asking.answer(row).await }
-            })
-            .buffered(settings.bulk_concurrency)
-            .ready_chunks(LOG_CHUNK);
-        futures_util::pin_mut!(results);
+        // Asking runs in its own task so it never waits for the access log's commits; the
+        // loop below logs and writes out whatever has been answered, in order.
+        let (results_tx, mut results) = tokio::sync::mpsc::channel::<RowResult>(LOG_CHUNK * 4);
+        let concurrency = settings.bulk_concurrency;
+        actix_web::rt::spawn(async move {
+            let answered = futures_util::stream::iter(rows)
+                .map(|row| {
+                    let asking = asking.clone();
+                    async move { asking.answer(row).await }
+                })
+                .buffered(concurrency);
+            futures_util::pin_mut!(answered);
+            while let Some(r) = answered.next().await {
+                if results_tx.send(r).await.is_err() {
+                    break; // the answer is no longer read: ask no more
+                }
+            }
+        });
         let mut first = true;
-        let mut sent = tx.send(self.format.start(self.batch_id).into()).await.is_ok();
-        while sent && let Some(chunk) = results.next().await {
+        let mut sent = tx.send(Ok(self.format.start(self.batch_id).into())).await.is_ok();
+        let mut chunk = Vec::with_capacity(LOG_CHUNK);
+        while sent && results.recv_many(&mut chunk, LOG_CHUNK).await > 0 {
             // Logged before shown: a result the desk sees is always in the access log.
             if let Err(e) = self.log(&chunk).await {
                 tracing::error!(error = %e.message, "bulk inquiry results could not be logged; batch stopped");
+                let _ = tx.send(Err(std::io::Error::other("the access log is unavailable"))).await;
+                sent = false;
                 break;
             }
             self.state.bulk.record(self.batch_id, chunk.iter().map(|r| r.status));
             let mut text = String::new();
-            for r in &chunk {
-                text += &self.format.row(r, first);
+            for r in chunk.drain(..) {
+                text += &self.format.row(&r, first);
                 first = false;
             }
-            sent = tx.send(text.into()).await.is_ok();
+            sent = tx.send(Ok(text.into())).await.is_ok();
         }
+        drop(results);
         if sent {
-            let _ = tx.send(self.format.end().into()).await;
+            let _ = tx.send(Ok(self.format.end().into())).await;
         }
         self.state.bulk.finish(self.batch_id);
         let done = self.state.bulk.get(self.batch_id, &self.user.name).map_or(0, |p| p.done);
