@@ -11,6 +11,29 @@ use tokio::sync::{mpsc, oneshot};
 
 type Reply<R> = oneshot::Sender<Result<R, DbError>>;
 
+/// Told what the writer did, on its thread, after the fact: a job's result is reported once,
+/// after its commit, whether or not its caller is still waiting.
+pub trait Observer<R>: Send + 'static {
+    fn batch(&self, _jobs: usize) {}
+    fn committed(&self, _result: &R) {}
+}
+
+/// No one to tell.
+impl<R> Observer<R> for () {}
+
+/// Jobs per commit, and jobs waiting before callers are held back.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_batch: usize,
+    pub queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_batch: 256, queue: 4096 }
+    }
+}
+
 /// The handle callers use; cloning is cheap. The thread stops when every handle is gone.
 pub struct GroupCommit<J, R> {
     tx: mpsc::Sender<(J, Reply<R>)>,
@@ -23,14 +46,24 @@ impl<J, R> Clone for GroupCommit<J, R> {
 }
 
 impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
-    /// Starts the writer thread `name`; `work` does one job inside the shared transaction.
-    pub fn start<F>(name: &str, pool: Pool, max_batch: usize, queue: usize, work: F) -> std::io::Result<Self>
+    /// Starts the writer thread `name`; `work` does one job inside the shared transaction,
+    /// `observer` hears of each batch and each committed result (for metrics).
+    pub fn start<F, O>(name: &str, pool: Pool, limits: Limits, work: F, observer: O) -> std::io::Result<Self>
     where
         F: Fn(&mut DbConn, &J) -> Result<R, DbError> + Send + 'static,
+        O: Observer<R>,
     {
-        let (tx, rx) = mpsc::channel(queue);
-        std::thread::Builder::new().name(name.to_owned()).spawn(move || run(rx, &pool, max_batch.max(1), &work))?;
+        let (tx, rx) = mpsc::channel(limits.queue.max(1));
+        let max_batch = limits.max_batch.max(1);
+        std::thread::Builder::new().name(name.to_owned()).spawn(move || run(rx, &pool, max_batch, &work, &observer))?;
         Ok(GroupCommit { tx })
+    }
+
+    /// From async code: runs `job`, answering after its transaction has committed.
+    pub async fn submit(&self, job: J) -> Result<R, DbError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send((job, reply)).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     /// From a blocking thread: runs `job`, answering after its transaction has committed.
@@ -50,6 +83,7 @@ fn run<J, R>(
     pool: &Pool,
     max_batch: usize,
     work: &impl Fn(&mut DbConn, &J) -> Result<R, DbError>,
+    observer: &impl Observer<R>,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = rx.blocking_recv() {
@@ -60,12 +94,16 @@ fn run<J, R>(
                 Err(_) => break,
             }
         }
+        observer.batch(batch.len());
         let jobs: Vec<&J> = batch.iter().map(|(j, _)| j).collect();
         let results = match pool.get() {
             Ok(mut conn) => write(&mut conn, &jobs, work),
             Err(e) => jobs.iter().map(|_| Err(DbError::Connect(e.to_string()))).collect(),
         };
         for ((_, reply), result) in batch.drain(..).zip(results) {
+            if let Ok(r) = &result {
+                observer.committed(r);
+            }
             // A caller that went away: its job is committed all the same.
             let _ = reply.send(result);
         }

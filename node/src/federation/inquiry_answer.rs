@@ -4,7 +4,7 @@
 //! leave; every answer (and every refusal) is written to the access log.
 
 use crate::crypto::NodeKeys;
-use crate::db::group_commit::GroupCommit;
+use crate::db::group_commit::{GroupCommit, Limits};
 use crate::db::{DbConn, DbError, access_log, disclosures, residents, vaccinations};
 use crate::vaccinations::Status;
 use vrs_protocol::messages::{
@@ -47,9 +47,10 @@ pub fn start_answering(
     keys: std::sync::Arc<NodeKeys>,
     own: MunicipalityCode,
 ) -> std::io::Result<GroupCommit<Verified, InquiryAnswer>> {
-    GroupCommit::start("inquiry-answers", pool, 256, 4096, move |conn, v: &Verified| {
+    let work = move |conn: &mut DbConn, v: &Verified| {
         answer(conn, &keys, v.asker, own, &v.request, &v.request.consent.statement)
-    })
+    };
+    GroupCommit::start("inquiry-answers", pool, Limits::default(), work, ())
 }
 
 /// Answers a verified inquiry inside the caller's write transaction: looks the person up,
