@@ -30,6 +30,9 @@ const UNIQUE_COUPON: &str = "CREATE UNIQUE INDEX residents_coupon ON residents (
 const UNIQUE_MY_NUMBER: &str = "CREATE UNIQUE INDEX my_numbers_lookup ON my_numbers (lookup_hash)";
 const KANA_BIRTH: &str = "CREATE INDEX residents_kana_birth ON residents (family_kana, birth_date)";
 const DROPPED: [&str; 3] = ["residents_coupon", "my_numbers_lookup", "residents_kana_birth"];
+/// Worker threads for SQLite's sorter while it builds the indexes (the parser thread is
+/// idle by then, so both cores sort).
+const SORT_THREADS: u32 = 2;
 /// PostgreSQL's name for the migration's `my_numbers.atena REFERENCES residents (atena)`.
 const MY_NUMBERS_FK: &str = "my_numbers_atena_fkey";
 
@@ -58,6 +61,11 @@ pub fn begin(conn: &mut DbConn, import_id: i64) -> Result<bool, DbError> {
     for index in DROPPED {
         diesel::sql_query(format!("DROP INDEX {index}")).execute(conn)?;
     }
+    if let DbConn::Sqlite(c) = conn {
+        // The index builds at the end are sorts; SQLite's sorter can split them over worker
+        // threads (off by default). Only for this load: see [`end`].
+        diesel::sql_query(format!("PRAGMA threads = {SORT_THREADS}")).execute(c)?;
+    }
     if let DbConn::Postgresql(c) = conn {
         // PostgreSQL checks a foreign key with a trigger per row; checked once at the end
         // instead (SQLite's check is a look-up of a page just written, and its constraints
@@ -65,6 +73,15 @@ pub fn begin(conn: &mut DbConn, import_id: i64) -> Result<bool, DbError> {
         diesel::sql_query(format!("ALTER TABLE my_numbers DROP CONSTRAINT {MY_NUMBERS_FK}")).execute(c)?;
     }
     Ok(true)
+}
+
+/// Puts back the connection settings [`begin`] changed for a first load (the connection
+/// returns to the pool afterwards). Called after the import's transaction, however it ended.
+pub fn end(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query("PRAGMA threads = 0").execute(c)?;
+    }
+    Ok(())
 }
 
 /// Appends one batch. Only a repeated 個別宛名番号 and a flag on a first registration are

@@ -153,6 +153,10 @@ pub fn import_residents<R: Read + Send>(
             Ok(())
         })
     });
+    if let Err(e) = bulk::end(conn) {
+        // Only a sorter setting is left behind; the import's own outcome stands.
+        tracing::warn!(error = %e, "could not reset the connection after a first load");
+    }
     let result = match outcome {
         Ok(()) => {
             report.committed = true;
@@ -218,6 +222,7 @@ fn parse<R: Read>(
     let mut record = csv::ByteRecord::new();
     let (mut rows, mut rejections) = (Vec::with_capacity(opts.batch_rows), Vec::new());
     let (mut records, mut data_rows) = (0u64, 0u64);
+    let mut nonces = crate::crypto::Nonces::default();
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -243,7 +248,7 @@ fn parse<R: Read>(
         data_rows += 1;
         let fields: Vec<&str> = fields.iter().map(|f| f.as_ref()).collect();
         match validate(line, &fields, opts.today) {
-            Ok(row) => match prepare::prepare(keys, row) {
+            Ok(row) => match prepare::prepare(keys, &mut nonces, row) {
                 Ok(p) => rows.push(p),
                 Err(e) => {
                     let _ = tx.send(fatal(line, "internal", e.to_string()));

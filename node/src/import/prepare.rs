@@ -1,7 +1,7 @@
 //! The CPU-heavy part of an import, done on the parser thread beside the database
 //! writer: the keyed row digest and the sealed My Number with its look-up hash.
 
-use crate::crypto::{KeyError, NodeKeys};
+use crate::crypto::{KeyError, NodeKeys, Nonces};
 use crate::domain::resident_row::ResidentRow;
 
 pub struct SealedMyNumber {
@@ -15,9 +15,12 @@ pub struct Prepared {
     pub my_number: Option<SealedMyNumber>,
 }
 
-pub fn prepare(keys: &NodeKeys, row: ResidentRow) -> Result<Prepared, KeyError> {
-    let sex = row.sex.iso_code().to_string();
-    let status = (row.status as u8).to_string();
+/// The digest's text for the one-digit codes (sex is ISO 5218, status 0–3), without
+/// formatting a fresh string for each row.
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+pub fn prepare(keys: &NodeKeys, nonces: &mut Nonces, row: ResidentRow) -> Result<Prepared, KeyError> {
+    let digit = |d: u8| DIGITS.get(usize::from(d)).copied().unwrap_or("?");
     let birth = row.birth_date.iso();
     let digest = keys.row_digest(&[
         row.my_number.as_ref().map(|m| m.expose()).unwrap_or(""),
@@ -26,15 +29,15 @@ pub fn prepare(keys: &NodeKeys, row: ResidentRow) -> Result<Prepared, KeyError> 
         &row.family_kana,
         &row.given_kana,
         &birth,
-        &sex,
+        digit(row.sex.iso_code()),
         row.coupon.as_str(),
-        &status,
+        digit(row.status as u8),
     ]);
     let my_number = match &row.my_number {
         None => None,
         Some(m) => Some(SealedMyNumber {
             lookup: keys.my_number_lookup(m),
-            sealed: keys.seal_my_number(row.atena.as_str(), m)?,
+            sealed: keys.seal_my_number_from(nonces, row.atena.as_str(), m)?,
         }),
     };
     Ok(Prepared { row, digest, my_number })
