@@ -5,6 +5,7 @@
 //! once and compiled per backend through [`with_conn!`].
 
 pub mod access_log;
+mod checkpointer;
 pub mod disclosures;
 pub mod group_commit;
 pub mod outbox;
@@ -117,11 +118,13 @@ impl DatabaseUrl {
 pub struct Manager {
     url: DatabaseUrl,
     sqlite_synchronous: String,
+    /// SQLite only: leave WAL checkpoints to `checkpointer` instead of the committing writer.
+    background_checkpoints: bool,
 }
 
 impl Manager {
     pub fn new(url: DatabaseUrl, sqlite_synchronous: &str) -> Self {
-        Manager { url, sqlite_synchronous: sqlite_synchronous.to_owned() }
+        Manager { url, sqlite_synchronous: sqlite_synchronous.to_owned(), background_checkpoints: false }
     }
 
     pub fn establish(&self) -> Result<DbConn, DbError> {
@@ -135,6 +138,9 @@ impl Manager {
                     self.sqlite_synchronous
                 ))
                 .map_err(|e| DbError::Connect(describe(&e)))?;
+                if self.background_checkpoints {
+                    c.batch_execute("PRAGMA wal_autocheckpoint = 0;").map_err(|e| DbError::Connect(describe(&e)))?;
+                }
                 Ok(DbConn::Sqlite(c))
             }
             DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
@@ -163,7 +169,25 @@ impl ManageConnection for Manager {
 
 /// Opens the database, applies pending migrations, and returns a pool.
 pub fn open(url: DatabaseUrl, sqlite_synchronous: &str, pool_size: u32) -> Result<Pool, DbError> {
-    let manager = Manager::new(url, sqlite_synchronous);
+    pool(Manager::new(url, sqlite_synchronous), pool_size)
+}
+
+/// As [`open`], for a long-running server: on SQLite, WAL checkpoints run on a thread of
+/// their own (`checkpointer`), so no request waits while one commit copies the WAL back
+/// into the database file (they were the tail of the dose latency).
+pub fn open_served(url: DatabaseUrl, sqlite_synchronous: &str, pool_size: u32) -> Result<Pool, DbError> {
+    let sqlite = url.is_sqlite();
+    let mut manager = Manager::new(url, sqlite_synchronous);
+    manager.background_checkpoints = sqlite;
+    let pool = pool(manager, pool_size)?;
+    if sqlite {
+        checkpointer::start(pool.clone())
+            .map_err(|e| DbError::Connect(format!("cannot start the checkpointer: {e}")))?;
+    }
+    Ok(pool)
+}
+
+fn pool(manager: Manager, pool_size: u32) -> Result<Pool, DbError> {
     let mut conn = manager.establish()?;
     migrate(&mut conn)?;
     drop(conn);
