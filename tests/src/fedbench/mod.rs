@@ -8,7 +8,7 @@ mod drive;
 mod identity;
 mod phases;
 mod plan;
-mod procfs;
+pub mod procfs;
 mod report;
 mod setup;
 mod sim;

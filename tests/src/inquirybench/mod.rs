@@ -4,6 +4,7 @@
 use crate::LocalFederation;
 use crate::desk::{askable, consent, http};
 use crate::fedbench::Table;
+use crate::fedbench::procfs::CpuMark;
 use anyhow::{Context, ensure};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -64,6 +65,10 @@ pub fn run(opts: &Options) -> anyhow::Result<Table> {
 
     eprintln!("bulk: {} rows ...", opts.bulk_rows);
     let file: String = (0..opts.bulk_rows).map(|i| format!("{},{}\n", person(i).0, person(i).1)).collect();
+    let pids: Vec<(String, u32)> = std::iter::once(("coordinator".to_owned(), fed.coordinator.pid()))
+        .chain(fed.nodes.iter().map(|n| (n.municipality.clone(), n.pid())))
+        .collect();
+    let marks: Vec<CpuMark> = pids.iter().map(|(_, pid)| CpuMark::now(*pid)).collect();
     let started = Instant::now();
     let res = client
         .post(format!(
@@ -78,6 +83,14 @@ pub fn run(opts: &Options) -> anyhow::Result<Table> {
     ensure!(res.status().is_success(), "bulk: {}", res.status());
     let answer: Value = res.json()?;
     let bulk_secs = started.elapsed().as_secs_f64();
+    let cpu: Vec<String> = pids
+        .iter()
+        .zip(&marks)
+        .map(|((name, _), m)| {
+            let us = m.since().map_or(f64::NAN, |d| d.as_secs_f64() * 1e6 / opts.bulk_rows as f64);
+            format!("{name} {us:.0}")
+        })
+        .collect();
     let results = answer["results"].as_array().context("bulk answer without results")?;
     ensure!(results.len() == opts.bulk_rows, "bulk answered {} of {} rows", results.len(), opts.bulk_rows);
     let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
@@ -100,6 +113,7 @@ pub fn run(opts: &Options) -> anyhow::Result<Table> {
         "baseline: GET /health on the asking node, one after another, same run; bulk outcomes {by_status:?}"
     ));
     t.notes.push(format!("{} residents per node; {} single inquiries", opts.residents, opts.singles));
+    t.notes.push(format!("bulk CPU per row (µs, user + system): {}", cpu.join(", ")));
     drop(fed);
     Ok(t)
 }
