@@ -5,6 +5,7 @@
 mod coordinator;
 pub mod fedbench;
 mod served;
+pub mod webdriver;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
 use served::Served;
 

@@ -88,7 +88,11 @@ fn population_cells() -> Vec<PopulationCell> {
     let bands = (0..=20).map(|b| AgeBand::from_age(Some(b * 5)));
     bands
         .flat_map(|age_band| {
-            [Sex::Male, Sex::Female].map(|sex| PopulationCell { sex, age_band, count: 100 + u64::from(u8::from(age_band)) })
+            [Sex::Male, Sex::Female].map(|sex| PopulationCell {
+                sex,
+                age_band,
+                count: 100 + u64::from(u8::from(age_band)),
+            })
         })
         .collect()
 }
