@@ -17,12 +17,11 @@ fn rank(mut m: Vec<Vec<f64>>) -> usize {
             continue;
         }
         m.swap(rank, p);
-        for r in 0..rows {
+        let pivot = m[rank].clone();
+        for (r, row) in m.iter_mut().enumerate() {
             if r != rank {
-                let f = m[r][col] / m[rank][col];
-                for c in col..cols {
-                    m[r][c] -= f * m[rank][c];
-                }
+                let f = row[col] / pivot[col];
+                row.iter_mut().zip(&pivot).skip(col).for_each(|(x, p)| *x -= f * p);
             }
         }
         rank += 1;
