@@ -39,22 +39,30 @@ pub fn save(conn: &mut SqliteConnection, batch: &[NodeFigures]) -> Result<(), Db
     })
 }
 
-/// Every node's stored figures, decoded one at a time into `each` (so the caller folds
-/// them without holding them all).
+/// Every node's stored figures, decoded one at a time into `each`, read a page of rows at
+/// a time: the caller folds them without the whole table (80 MB for 1,741 nodes) in memory.
 pub fn for_each(conn: &mut SqliteConnection, mut each: impl FnMut(NodeFigures)) -> Result<(), DbError> {
-    let rows: Vec<(String, i64, Vec<u8>)> = node_stats::table
-        .select((node_stats::municipality, node_stats::computed_at_ms, node_stats::figures))
-        .order(node_stats::municipality)
-        .load(conn)?;
-    for (code, computed_at_ms, blob) in rows {
-        let municipality = MunicipalityCode::parse(&code).map_err(|_| DbError::Corrupt("node_stats municipality"))?;
-        let answer = match Message::decode_payload(Kind::StatsAnswer, &blob) {
-            Ok(Message::StatsAnswer(a)) => a,
-            _ => return Err(DbError::Corrupt("node_stats figures")),
-        };
-        each(NodeFigures { municipality, computed_at_ms, answer });
+    const PAGE: i64 = 64;
+    let mut after = String::new();
+    loop {
+        let rows: Vec<(String, i64, Vec<u8>)> = node_stats::table
+            .select((node_stats::municipality, node_stats::computed_at_ms, node_stats::figures))
+            .filter(node_stats::municipality.gt(&after))
+            .order(node_stats::municipality)
+            .limit(PAGE)
+            .load(conn)?;
+        let Some(last) = rows.last().map(|r| r.0.clone()) else { return Ok(()) };
+        for (code, computed_at_ms, blob) in rows {
+            let municipality =
+                MunicipalityCode::parse(&code).map_err(|_| DbError::Corrupt("node_stats municipality"))?;
+            let answer = match Message::decode_payload(Kind::StatsAnswer, &blob) {
+                Ok(Message::StatsAnswer(a)) => a,
+                _ => return Err(DbError::Corrupt("node_stats figures")),
+            };
+            each(NodeFigures { municipality, computed_at_ms, answer });
+        }
+        after = last;
     }
-    Ok(())
 }
 
 /// When each node's stored figures were computed (for `stats_as_of`).

@@ -50,9 +50,10 @@ struct OpenLine<'a> {
 pub fn prefecture_ndjson(s: &Summary) -> String {
     let mut out = String::with_capacity(s.open.len() * 110);
     for ((date, pref, gender, age, dose), count) in &s.open {
+        let pref = crate::stats::summary::pref_code(*pref);
         let line = OpenLine {
             date: date.iso(),
-            prefecture: pref,
+            prefecture: &pref,
             gender,
             age,
             medical_worker: false,
@@ -86,9 +87,10 @@ pub fn summary_by_prefecture(s: &Summary, date: &str) -> String {
     header_doses(&mut out, n);
     let zero = ByDose::default();
     for (code, name) in crate::municipalities::prefectures() {
-        let pop = s.population_by_prefecture.get(code).copied().unwrap_or(0);
+        let p: u8 = code.parse().unwrap_or(0);
+        let pop = s.population_by_prefecture.get(&p).copied().unwrap_or(0);
         let _ = write!(out, "{name},{pop},{date}");
-        row_doses(&mut out, s.by_prefecture.get(code).unwrap_or(&zero), n);
+        row_doses(&mut out, s.by_prefecture.get(&p).unwrap_or(&zero), n);
     }
     out
 }

@@ -3,7 +3,7 @@
 //! numbers, prefecture codes, product codes, sexes and age bands: counts only.
 
 use super::Current;
-use super::summary::{ByDose, band_label};
+use super::summary::{ByDose, band_label, pref_code};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -50,7 +50,7 @@ pub fn stats_json(cur: &Current) -> Value {
         "nodes_as_of": nodes_as_of,
         "total_doses": s.total,
         "by_dose": doses(&s.by_dose),
-        "by_prefecture": by(&s.by_prefecture),
+        "by_prefecture": by(&s.by_prefecture.iter().map(|(p, d)| (pref_code(*p), *d)).collect::<BTreeMap<_, _>>()),
         "by_date": by(&s.by_date.iter().map(|(d, v)| (d.iso(), *v)).collect::<BTreeMap<_, _>>()),
         "by_product": counts(&s.by_product),
         "by_sex": counts(&s.by_sex),
@@ -60,7 +60,7 @@ pub fn stats_json(cur: &Current) -> Value {
             "total": s.population_total,
             "by_age_band": counts(&pop_bands),
             "by_sex": counts(&s.population_by_sex),
-            "by_prefecture": counts(&s.population_by_prefecture),
+            "by_prefecture": counts(&s.population_by_prefecture.iter().map(|(p, n)| (pref_code(*p), *n)).collect::<BTreeMap<_, _>>()),
         },
     })
 }

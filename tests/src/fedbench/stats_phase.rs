@@ -116,6 +116,7 @@ pub async fn measure(setup: &Setup, nodes: usize, cells: usize, table: &mut Tabl
     let mut runs = Vec::new();
     for _ in 0..2 {
         let (url, token) = (url.clone(), token.clone());
+        let (cpu_c, cpu_me) = (procfs::CpuMark::now(pid), procfs::CpuMark::now(std::process::id()));
         let run = tokio::task::spawn_blocking(move || -> anyhow::Result<(Duration, serde_json::Value)> {
             let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build()?;
             let start = Instant::now();
@@ -123,11 +124,11 @@ pub async fn measure(setup: &Setup, nodes: usize, cells: usize, table: &mut Tabl
             Ok((start.elapsed(), body))
         })
         .await??;
-        runs.push(run);
+        runs.push((run.0, run.1, cpu_c.since(), cpu_me.since()));
     }
     let rss_after = procfs::status_kib(pid, "VmRSS");
     let peak = procfs::status_kib(pid, "VmHWM");
-    for (i, (wall, body)) in runs.iter().enumerate() {
+    for (i, (wall, body, cpu_c, cpu_me)) in runs.iter().enumerate() {
         let label = if i == 0 { "first" } else { "repeat" };
         let secs = wall.as_secs_f64();
         table.rows.push(Row {
@@ -143,11 +144,15 @@ pub async fn measure(setup: &Setup, nodes: usize, cells: usize, table: &mut Tabl
             &format!("  bytes moved ({label}): answers in / requests out"),
             format!("{:.1} MiB / {:.2} MiB", mib("bytes_received"), mib("bytes_sent")),
         );
+        let s = |d: &Option<Duration>| d.map_or("?".into(), |d| format!("{:.2} s", d.as_secs_f64()));
         table.notes.push(format!(
-            "stats refresh {label}: {} reported, {} missing, coordinator says {} ms; {cells} dose cells per node",
+            "stats refresh {label}: {} reported, {} missing, coordinator says {} ms; {cells} dose cells per node; \
+             CPU: coordinator {}, simulated nodes {} (on the same two cores)",
             body["nodes_reported"],
             body["nodes_missing"].as_array().map_or(0, Vec::len),
             body["elapsed_ms"],
+            s(cpu_c),
+            s(cpu_me),
         ));
     }
     if let (Some(b), Some(a), Some(p)) = (rss_before, rss_after, peak) {
