@@ -41,7 +41,16 @@ pub fn save(conn: &mut SqliteConnection, batch: &[NodeFigures]) -> Result<(), Db
 
 /// Every node's stored figures, decoded one at a time into `each`, read a page of rows at
 /// a time: the caller folds them without the whole table (80 MB for 1,741 nodes) in memory.
-pub fn for_each(conn: &mut SqliteConnection, mut each: impl FnMut(NodeFigures)) -> Result<(), DbError> {
+pub fn for_each(conn: &mut SqliteConnection, each: impl FnMut(NodeFigures)) -> Result<(), DbError> {
+    for_each_except(conn, &std::collections::BTreeSet::new(), each)
+}
+
+/// [`for_each`] without the municipalities in `skip` (not even decoded).
+pub fn for_each_except(
+    conn: &mut SqliteConnection,
+    skip: &std::collections::BTreeSet<String>,
+    mut each: impl FnMut(NodeFigures),
+) -> Result<(), DbError> {
     const PAGE: i64 = 64;
     let mut after = String::new();
     loop {
@@ -52,7 +61,7 @@ pub fn for_each(conn: &mut SqliteConnection, mut each: impl FnMut(NodeFigures)) 
             .limit(PAGE)
             .load(conn)?;
         let Some(last) = rows.last().map(|r| r.0.clone()) else { return Ok(()) };
-        for (code, computed_at_ms, blob) in rows {
+        for (code, computed_at_ms, blob) in rows.into_iter().filter(|r| !skip.contains(&r.0)) {
             let municipality =
                 MunicipalityCode::parse(&code).map_err(|_| DbError::Corrupt("node_stats municipality"))?;
             let answer = match Message::decode_payload(Kind::StatsAnswer, &blob) {

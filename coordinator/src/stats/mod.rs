@@ -114,10 +114,14 @@ impl Stats {
                 Ok((s, store::last_refresh(c)?))
             })
             .await?;
+        self.publish(summary, refresh);
+        Ok(())
+    }
+
+    fn publish(&self, summary: Summary, refresh: Option<Refresh>) {
         let missing = refresh.as_ref().map_or(0, |r| r.nodes_missing.len());
         self.metrics.nodes_missing.set(i64::try_from(missing).unwrap_or(i64::MAX));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Current { summary, refresh });
-        Ok(())
     }
 
     /// Pulls every connected node now; answers when all have answered or timed out.
@@ -136,6 +140,9 @@ impl Stats {
         .buffer_unordered(self.settings.max_concurrent)
         .chunks(SAVE_BATCH);
 
+        // Answers are folded as they arrive; only the nodes that did not answer are read
+        // back from the store (their last figures), so no answer is decoded twice.
+        let mut summary = Summary::default();
         let (mut reported, mut bytes_sent, mut bytes_received) = (BTreeSet::new(), 0u64, 0u64);
         while let Some(chunk) = answers.next().await {
             let mut batch: Vec<NodeFigures> = Vec::with_capacity(chunk.len());
@@ -144,6 +151,7 @@ impl Stats {
                     Ok(p) => {
                         bytes_sent += p.bytes_sent;
                         bytes_received += p.bytes_received;
+                        summary.add(&p.figures);
                         batch.push(p.figures);
                     }
                     Err(m) => {
@@ -162,9 +170,16 @@ impl Stats {
             nodes_reported: reported.len(),
             nodes_missing,
         };
-        let row = refresh.clone();
-        self.fed.with_db(move |c| store::record_refresh(c, &row)).await?;
-        self.reload().await?;
+        let (row, skip) = (refresh.clone(), reported.clone());
+        let summary = self
+            .fed
+            .with_db(move |c| {
+                store::record_refresh(c, &row)?;
+                store::for_each_except(c, &skip, |f| summary.add(&f))?;
+                Ok(summary)
+            })
+            .await?;
+        self.publish(summary, Some(refresh.clone()));
         let elapsed = start.elapsed();
         self.metrics.observe(elapsed, refresh.nodes_reported, bytes_received);
         tracing::info!(
