@@ -19,6 +19,27 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub routing: RoutingSettings,
     pub log: LogSettings,
+    /// Absent from files written before statistics existed: then the defaults apply.
+    #[serde(default)]
+    pub stats: StatsSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSettings {
+    /// Seconds between scheduled pulls of every node's aggregates; 0 = only on
+    /// `POST /api/v1/stats/refresh`.
+    pub refresh_interval_secs: u64,
+    /// How long one node may take to answer before it counts as missing.
+    pub node_timeout_ms: u64,
+    /// Nodes asked at once.
+    pub max_concurrent: usize,
+}
+
+impl Default for StatsSettings {
+    fn default() -> Self {
+        StatsSettings { refresh_interval_secs: 3600, node_timeout_ms: 8_000, max_concurrent: 512 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,6 +118,7 @@ impl Default for Settings {
                 routing_log_retention_days: 90,
             },
             log: LogSettings { format: "text".into(), level: "info".into() },
+            stats: StatsSettings::default(),
         }
     }
 }
@@ -171,6 +193,16 @@ impl Settings {
         }
         if r.routing_log_retention_days == 0 {
             return Err(invalid("routing.routing_log_retention_days", "must be at least 1"));
+        }
+        let st = &self.stats;
+        if st.refresh_interval_secs != 0 && !(10..=7 * 24 * 3600).contains(&st.refresh_interval_secs) {
+            return Err(invalid("stats.refresh_interval_secs", "must be 0 (off) or 10..=604800"));
+        }
+        if !(100..=120_000).contains(&st.node_timeout_ms) {
+            return Err(invalid("stats.node_timeout_ms", "must be 100..=120000"));
+        }
+        if !(1..=10_000).contains(&st.max_concurrent) {
+            return Err(invalid("stats.max_concurrent", "must be 1..=10000"));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));

@@ -8,5 +8,7 @@ pub mod federation;
 pub mod layout;
 pub mod metrics;
 pub mod municipalities;
+pub mod opendata;
 pub mod registry;
 pub mod server;
+pub mod stats;

@@ -78,14 +78,17 @@ pub async fn run(
         registry_key,
         Box::new(NoInbox),
     ));
+    let keys = crate::stats::keys::PartyKeys::load(dir)?;
+    let stats = crate::stats::Stats::start(fed.clone(), keys, settings.stats.clone(), &metrics.registry).await?;
     let tasks = [
         tokio::spawn(events::run(fed.clone(), link_events, stop_rx.clone())),
         tokio::spawn(registry_sync::run(fed.clone(), stop_rx.clone())),
         tokio::spawn(queue::run(fed.clone(), stop_rx.clone())),
+        tokio::spawn(crate::stats::schedule::run(stats.clone(), settings.stats.refresh_interval_secs, stop_rx.clone())),
     ];
 
     let loopback = bound.http.ip().is_loopback();
-    let state = AppState { db: pool, metrics, federation: fed.clone(), loopback };
+    let state = AppState { db: pool, metrics, federation: fed.clone(), stats, loopback };
     let http = http_server(state, listener, &settings)?;
     let http_handle = http.handle();
     let http_task = tokio::spawn(http);

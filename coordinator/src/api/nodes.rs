@@ -1,5 +1,6 @@
 //! `GET /api/v1/nodes` (national): every enrolled node, whether it is connected, when it
-//! was last heard from. `stats_as_of` stays null until statistics are collected.
+//! was last heard from, and when its statistics held here were computed (`stats_as_of`,
+//! null until it has reported once).
 
 use super::auth::Caller;
 use super::error::ApiError;
@@ -21,6 +22,7 @@ pub struct NodeView {
 
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::National])?;
+    let current = state.stats.current();
     let views: Vec<NodeView> = state
         .federation
         .peers
@@ -32,7 +34,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
             peer_id: s.peer.to_string(),
             connected: s.connected,
             last_seen: s.last_seen_ms.and_then(rfc3339),
-            stats_as_of: None,
+            stats_as_of: current.summary.included.get(&s.municipality).and_then(|ms| rfc3339(*ms)),
         })
         .collect();
     Ok(HttpResponse::Ok().json(views))

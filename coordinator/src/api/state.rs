@@ -3,12 +3,14 @@
 use crate::db::Pool;
 use crate::federation::Federation;
 use crate::metrics::Metrics;
+use crate::stats::Stats;
 use std::sync::Arc;
 
 pub struct AppState {
     pub db: Pool,
     pub metrics: Arc<Metrics>,
     pub federation: Arc<Federation>,
+    pub stats: Arc<Stats>,
     /// True when the HTTP listener is on a loopback address (then /metrics needs no token).
     pub loopback: bool,
 }

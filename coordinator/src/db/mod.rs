@@ -7,6 +7,7 @@ pub mod queue;
 pub mod registry_versions;
 pub mod routing_log;
 pub mod schema;
+pub mod stats;
 pub mod users;
 
 use diesel::connection::SimpleConnection;

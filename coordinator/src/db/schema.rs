@@ -61,4 +61,32 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(registry_versions, nodes, queue, routing_log, users);
+diesel::table! {
+    node_stats (municipality) {
+        municipality -> Text,
+        computed_at_ms -> BigInt,
+        received_at_ms -> BigInt,
+        doses_total -> BigInt,
+        figures -> Binary,
+    }
+}
+
+diesel::table! {
+    stats_refreshes (id) {
+        id -> BigInt,
+        started_at_ms -> BigInt,
+        finished_at_ms -> BigInt,
+        nodes_reported -> Integer,
+        nodes_missing -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    registry_versions,
+    nodes,
+    queue,
+    routing_log,
+    users,
+    node_stats,
+    stats_refreshes
+);

@@ -29,7 +29,7 @@ fn classified() -> BTreeSet<String> {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         let (table, column, class) = (cells[1], cells[2], cells[3]);
         assert!(
-            ["public", "metadata", "sealed", "secret", "operational"].contains(&class),
+            ["public", "metadata", "sealed", "secret", "operational", "aggregate"].contains(&class),
             "{table}.{column}: class {class} is not one the coordinator may hold"
         );
         assert!(out.insert(format!("{table}.{column}")), "{table}.{column} listed twice");

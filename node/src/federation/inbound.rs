@@ -75,4 +75,26 @@ impl InboundHandler for NodeInbound {
             }
         }
     }
+
+    fn handle_from_coordinator(
+        &self,
+        request_id: vrs_protocol::MessageId,
+        message: Message,
+    ) -> Result<Option<Message>, WireErrorCode> {
+        match message {
+            Message::StatsRequest(request) => {
+                let mut conn = self.db.get().map_err(|_| WireErrorCode::Unavailable)?;
+                crate::stats::answer(&mut conn, self.own, &request, request_id, crate::today())
+                    .map(|a| Some(Message::StatsAnswer(a)))
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "statistics could not be computed");
+                        WireErrorCode::Internal
+                    })
+            }
+            other => {
+                tracing::info!(kind = other.kind().as_str(), "message kind not taken from the coordinator");
+                Err(WireErrorCode::Unavailable)
+            }
+        }
+    }
 }

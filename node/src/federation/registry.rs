@@ -61,6 +61,11 @@ impl RegistryStore {
         self.read(|r| r.and_then(|r| r.keys(Address::Node(code))))
     }
 
+    /// The keys of any party, the coordinator (`000000`) included.
+    pub fn party_keys(&self, address: Address) -> Option<(SigningPublicKey, RecipientKey)> {
+        self.read(|r| r.and_then(|r| r.keys(address)))
+    }
+
     pub fn is_enrolled(&self, code: MunicipalityCode) -> bool {
         self.read(|r| r.is_some_and(|r| r.node(code).is_some()))
     }

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use vrs_link::{Channel, Event, LinkConfig, LinkError, PeerId};
 use vrs_protocol::{
-    Address, Envelope, EnvelopeResponse, FederationFile, Message, MunicipalityCode, RegistryRequest, RegistryResponse,
-    ReplayGuard, SealParams, SigningPublicKey, WireErrorCode,
+    Address, Envelope, EnvelopeResponse, FederationFile, Message, MessageId, MunicipalityCode, RegistryRequest,
+    RegistryResponse, ReplayGuard, SealParams, SigningPublicKey, WireErrorCode,
 };
 
 pub const FEDERATION_FILE: &str = "federation.json";
@@ -27,6 +27,18 @@ pub trait InboundHandler: Send + Sync + 'static {
         sender_key: &SigningPublicKey,
         message: Message,
     ) -> Result<Option<Message>, WireErrorCode>;
+
+    /// A message from the coordinator itself (address `000000`, verified against the
+    /// registry's coordinator key): a statistics request. `request_id` is its envelope's
+    /// message id. Kinds the node does not take from the coordinator are `unavailable`.
+    fn handle_from_coordinator(
+        &self,
+        request_id: MessageId,
+        message: Message,
+    ) -> Result<Option<Message>, WireErrorCode> {
+        let _ = (request_id, message);
+        Err(WireErrorCode::Unavailable)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -209,6 +221,9 @@ async fn on_envelope(
         Ok(e) => e,
         Err(e) => return EnvelopeResponse::Error(e.wire_code()),
     };
+    if envelope.header().sender == Address::Coordinator {
+        return from_coordinator(federation, handler, replay, envelope).await;
+    }
     let (sender, sender_key, message) = match open(&federation, &envelope, &replay) {
         Ok(x) => x,
         Err(code) => return EnvelopeResponse::Error(code),
@@ -216,13 +231,49 @@ async fn on_envelope(
     let header = *envelope.header();
     let f = federation.clone();
     let result = tokio::task::spawn_blocking(move || handler.handle(sender, &sender_key, message)).await;
+    reply(&f, &header, f.registry.node_keys(sender), result)
+}
+
+/// A request the coordinator itself sent (statistics): verified with the registry's
+/// coordinator key, answered sealed to the coordinator's registry encryption key.
+async fn from_coordinator(
+    federation: Arc<Federation>,
+    handler: Arc<dyn InboundHandler>,
+    replay: Arc<Mutex<ReplayGuard>>,
+    envelope: Envelope,
+) -> EnvelopeResponse {
+    let Some((coordinator_key, coordinator_enc)) = federation.registry.party_keys(Address::Coordinator) else {
+        return EnvelopeResponse::Error(WireErrorCode::NotEnrolled);
+    };
+    let opened = {
+        let Ok(mut guard) = replay.lock() else { return EnvelopeResponse::Error(WireErrorCode::Internal) };
+        let me = Address::Node(federation.code);
+        envelope.open(me, &federation.identity.decryption, &coordinator_key, &mut guard, vrs_protocol::now_ms())
+    };
+    let message = match opened {
+        Ok(o) => o.message,
+        Err(e) => return EnvelopeResponse::Error(e.wire_code()),
+    };
+    let header = *envelope.header();
+    let result = tokio::task::spawn_blocking(move || handler.handle_from_coordinator(header.message_id, message)).await;
+    reply(&federation, &header, Some((coordinator_key, coordinator_enc)), result)
+}
+
+/// Seals the handler's reply back to the request's sender (whose registry keys are
+/// `sender_keys`), or turns its refusal into the wire answer.
+fn reply(
+    f: &Federation,
+    header: &vrs_protocol::Header,
+    sender_keys: Option<(SigningPublicKey, vrs_protocol::RecipientKey)>,
+    result: Result<Result<Option<Message>, WireErrorCode>, tokio::task::JoinError>,
+) -> EnvelopeResponse {
     match result {
         Ok(Ok(None)) => EnvelopeResponse::Accepted,
         Ok(Ok(Some(reply))) => {
-            let Some((_, sender_key)) = f.registry.node_keys(sender) else {
+            let Some((_, sender_key)) = sender_keys else {
                 return EnvelopeResponse::Error(WireErrorCode::NotEnrolled);
             };
-            match Envelope::seal(&f.identity.signing, SealParams::reply_to(&header, sender_key), &reply) {
+            match Envelope::seal(&f.identity.signing, SealParams::reply_to(header, sender_key), &reply) {
                 Ok(sealed) => EnvelopeResponse::Reply(Box::new(sealed)),
                 Err(_) => EnvelopeResponse::Error(WireErrorCode::Internal),
             }

@@ -11,4 +11,5 @@ mod doses;
 mod http_api;
 mod import;
 mod import_fuzz;
+mod stats;
 mod support;

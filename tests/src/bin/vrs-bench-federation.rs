@@ -23,6 +23,9 @@ struct Args {
     /// `vrs-coordinator enroll` calls at once.
     #[arg(long, default_value_t = 2)]
     enroll_jobs: usize,
+    /// Dose cells in each simulated node's statistics answer (0 skips the stats phase).
+    #[arg(long, default_value_t = 2_000)]
+    stats_cells: usize,
     /// Keep the coordinator's data dir here (default: a temp dir, removed at exit).
     #[arg(long)]
     dir: Option<std::path::PathBuf>,
@@ -36,6 +39,7 @@ fn main() -> std::process::ExitCode {
         live_doses: a.live_doses,
         in_flight: a.in_flight,
         enroll_jobs: a.enroll_jobs,
+        stats_cells: a.stats_cells,
         dir: a.dir,
     };
     match fedbench::run(&opts) {

@@ -12,6 +12,7 @@ pub mod procfs;
 mod report;
 mod setup;
 mod sim;
+mod stats_phase;
 
 pub use phases::run;
 pub use report::Table;
@@ -31,6 +32,8 @@ pub struct Options {
     pub in_flight: usize,
     /// `vrs-coordinator enroll` calls running at once.
     pub enroll_jobs: usize,
+    /// Dose cells in each simulated node's statistics answer; 0 skips the stats phase.
+    pub stats_cells: usize,
     /// Keep the coordinator's data dir here instead of a removed temp dir.
     pub dir: Option<PathBuf>,
 }

@@ -80,6 +80,7 @@ async fn measure(opts: &Options, setup: &Setup) -> anyhow::Result<Table> {
         replies: RwLock::default(),
         crypto: RwLock::new(Crypto::Presealed),
         verified_version: AtomicU64::new(0),
+        stats: Default::default(),
     });
     let rss_idle = procfs::status_kib(pid, "VmRSS");
 
@@ -89,6 +90,13 @@ async fn measure(opts: &Options, setup: &Setup) -> anyhow::Result<Table> {
         connect::connect_all(&ids, coordinator, address, shared.clone(), expect, Duration::from_secs(300)).await?;
     tokio::time::sleep(Duration::from_secs(2)).await; // let pushes and last_seen writes finish
     let rss_connected = procfs::status_kib(pid, "VmRSS");
+    let mut stats_rows = Table::default();
+    if opts.stats_cells > 0 {
+        eprintln!("statistics refresh across {} nodes ...", ids.len());
+        super::stats_phase::load_coordinator_keys(setup, &shared.stats)?;
+        shared.stats.cells.store(opts.stats_cells, std::sync::atomic::Ordering::Relaxed);
+        super::stats_phase::measure(setup, ids.len(), opts.stats_cells, &mut stats_rows).await?;
+    }
 
     eprintln!("sealing {} doses and their acks (before the clock starts) ...", 2 * opts.doses);
     let warm = (opts.doses / 20).max(200);
@@ -136,7 +144,10 @@ async fn measure(opts: &Options, setup: &Setup) -> anyhow::Result<Table> {
 
     let mem = Memory { idle: rss_idle, connected: rss_connected, peak: procfs::status_kib(pid, "VmHWM") };
     let results = Results { pair, base, mixed, live, live_base, connected, mem, enroll: setup.enroll_time };
-    Ok(results.table(ids.len()))
+    let mut table = results.table(ids.len());
+    table.rows.extend(stats_rows.rows);
+    table.notes.extend(stats_rows.notes);
+    Ok(table)
 }
 
 struct Memory {

@@ -38,6 +38,8 @@ pub struct Shared {
     /// verified is accepted without re-verifying (each real node verifies on its own
     /// cores; here 1,741 verifications of a 300 KB document would share ours).
     pub verified_version: AtomicU64,
+    /// Statistics requests from the coordinator (the stats phase).
+    pub stats: super::stats_phase::StatsSim,
 }
 
 /// A node's link is up and its registry verified.
@@ -109,6 +111,13 @@ async fn on_request(node: &Arc<Node>, channel: Channel, frame: Vec<u8>, responde
         Channel::Registry => {
             let answer = node.on_registry_push(&frame).to_bytes();
             let _ = responder.respond(answer).await;
+        }
+        Channel::Envelope if super::stats_phase::is_stats_request(&frame) => {
+            let n = node.clone();
+            tokio::spawn(async move {
+                let answer = super::stats_phase::answer(&n.id, &n.shared.stats, &n.replay, &frame).to_bytes();
+                let _ = responder.respond(answer).await;
+            });
         }
         Channel::Envelope => {
             let crypto = *node.shared.crypto.read().unwrap_or_else(|e| e.into_inner());
