@@ -1,6 +1,7 @@
 //! The event loop that owns the libp2p swarm, and the [`Client`] handle that drives it.
 
-use crate::codec::FrameCodec;
+use crate::batching::{AnswerSender, InboundBatch, Outbound, Outgoing};
+use crate::codec::{BatchCodec, FrameCodec};
 use futures::StreamExt;
 use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::dial_opts::DialOpts;
@@ -10,10 +11,11 @@ use libp2p::{
     tcp,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use vrs_protocol::{ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL};
+use vrs_protocol::{ENVELOPE_BATCH_PROTOCOL, ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL};
 
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
@@ -21,6 +23,9 @@ pub struct LinkConfig {
     pub request_timeout: Duration,
     /// Concurrent request streams per connection (each side), a bound on a peer's load.
     pub max_concurrent_streams: usize,
+    /// Envelope requests (single or batch) outstanding to one peer; more wait and go out
+    /// together as one batch when a slot frees (see `batching`).
+    pub envelope_slots_per_peer: usize,
     /// First and longest pause between redials of a peer kept connected.
     pub redial_min: Duration,
     pub redial_max: Duration,
@@ -31,6 +36,7 @@ impl Default for LinkConfig {
         LinkConfig {
             request_timeout: Duration::from_secs(10),
             max_concurrent_streams: 256,
+            envelope_slots_per_peer: 8,
             redial_min: Duration::from_millis(250),
             redial_max: Duration::from_secs(30),
         }
@@ -80,17 +86,29 @@ pub enum Channel {
 
 /// Answers one inbound request (dropping it unanswered makes the peer's request fail).
 #[derive(Debug)]
-pub struct Responder {
-    channel: Channel,
-    response: ResponseChannel<Vec<u8>>,
-    commands: mpsc::WeakSender<Command>,
+pub struct Responder(Reply);
+
+#[derive(Debug)]
+enum Reply {
+    /// A request of its own stream.
+    Single { channel: Channel, response: ResponseChannel<Vec<u8>>, commands: mpsc::WeakSender<Command> },
+    /// One frame of an inbound batch; the batch is answered when all its frames are.
+    InBatch { batch: Arc<InboundBatch>, index: usize },
 }
 
 impl Responder {
     pub async fn respond(self, frame: Vec<u8>) -> Result<(), LinkError> {
-        let commands = self.commands.upgrade().ok_or(LinkError::Shutdown)?;
-        let command = Command::Respond { channel: self.channel, response: self.response, frame };
-        commands.send(command).await.map_err(|_| LinkError::Shutdown)
+        match self.0 {
+            Reply::Single { channel, response, commands } => {
+                let commands = commands.upgrade().ok_or(LinkError::Shutdown)?;
+                let command = Command::Respond { channel, response, frame };
+                commands.send(command).await.map_err(|_| LinkError::Shutdown)
+            }
+            Reply::InBatch { batch, index } => {
+                batch.answer(index, frame);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -98,17 +116,19 @@ impl Responder {
 struct Behaviour {
     allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
     envelopes: request_response::Behaviour<FrameCodec>,
+    batches: request_response::Behaviour<BatchCodec>,
     registry: request_response::Behaviour<FrameCodec>,
     ping: ping::Behaviour,
 }
 
 #[derive(Debug)]
-enum Command {
+pub(crate) enum Command {
     Listen { addr: Multiaddr, reply: oneshot::Sender<Result<Multiaddr, LinkError>> },
     KeepConnected { peer: PeerId, addr: Multiaddr },
     Allow { peers: HashSet<PeerId> },
     Request { peer: PeerId, channel: Channel, frame: Vec<u8>, reply: oneshot::Sender<Result<Vec<u8>, LinkError>> },
     Respond { channel: Channel, response: ResponseChannel<Vec<u8>>, frame: Vec<u8> },
+    RespondBatch { response: ResponseChannel<Vec<Option<Vec<u8>>>>, answers: Vec<Option<Vec<u8>>> },
     Connected { reply: oneshot::Sender<Vec<PeerId>> },
 }
 
@@ -117,6 +137,7 @@ enum Command {
 pub struct Client {
     commands: mpsc::Sender<Command>,
     peer_id: PeerId,
+    request_timeout: Duration,
 }
 
 impl Client {
@@ -141,11 +162,17 @@ impl Client {
         self.send(Command::Allow { peers }).await
     }
 
-    /// Sends a frame and waits for the answer frame.
+    /// Sends a frame and waits for the answer frame, at most the request timeout in all
+    /// (an envelope may wait for a free slot to its peer before it goes out; if the time
+    /// runs out while it waits, it is not sent at all).
     pub async fn request(&self, peer: PeerId, channel: Channel, frame: Vec<u8>) -> Result<Vec<u8>, LinkError> {
+        let deadline = Instant::now() + self.request_timeout;
         let (reply, rx) = oneshot::channel();
         self.send(Command::Request { peer, channel, frame, reply }).await?;
-        rx.await.map_err(|_| LinkError::Shutdown)?
+        match tokio::time::timeout_at(deadline, rx).await {
+            Ok(answer) => answer.map_err(|_| LinkError::Shutdown)?,
+            Err(_) => Err(LinkError::Timeout),
+        }
     }
 
     pub async fn connected_peers(&self) -> Result<Vec<PeerId>, LinkError> {
@@ -179,6 +206,13 @@ pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Rece
         .with_behaviour(|_| Behaviour {
             allowed: allow_block_list::Behaviour::default(),
             envelopes: rr(ENVELOPE_PROTOCOL),
+            batches: request_response::Behaviour::with_codec(
+                BatchCodec,
+                [(StreamProtocol::new(ENVELOPE_BATCH_PROTOCOL), ProtocolSupport::Full)],
+                request_response::Config::default()
+                    .with_request_timeout(config.request_timeout)
+                    .with_max_concurrent_streams(config.max_concurrent_streams),
+            ),
             registry: rr(REGISTRY_PROTOCOL),
             ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(10))),
         })
@@ -189,19 +223,24 @@ pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Rece
         .build();
     let (commands, command_rx) = mpsc::channel(1024);
     let (events, event_rx) = mpsc::channel(1024);
+    let request_timeout = config.request_timeout;
     let event_loop = EventLoop {
         swarm,
+        outbound: Outbound::new(config.envelope_slots_per_peer),
         config,
         commands: command_rx,
         command_tx: commands.downgrade(),
         events,
         pending: HashMap::new(),
+        pending_batches: HashMap::new(),
+        batch_ok: HashSet::new(),
+        no_batch: HashSet::new(),
         listening: HashMap::new(),
         kept: HashMap::new(),
         allowed: HashSet::new(),
     };
     tokio::spawn(event_loop.run());
-    Ok((Client { commands, peer_id }, event_rx))
+    Ok((Client { commands, peer_id, request_timeout }, event_rx))
 }
 
 /// A peer the loop keeps connected: where to dial it, and when next.
@@ -212,8 +251,16 @@ struct Kept {
     connected: bool,
 }
 
-/// Where the answer to one outbound request goes.
-type AnswerSender = oneshot::Sender<Result<Vec<u8>, LinkError>>;
+/// An outbound batch: where each answer goes, in order, and (until the peer has shown it
+/// takes batches) the frames, to send them one by one if it does not.
+struct PendingBatch {
+    replies: Vec<AnswerSender>,
+    frames: Option<Vec<Vec<u8>>>,
+}
+
+/// Commands handled in one go before the loop looks at the swarm again, so that
+/// requests arriving together leave together (as one batch per peer).
+const DRAIN: usize = 1024;
 
 struct EventLoop {
     swarm: Swarm<Behaviour>,
@@ -224,6 +271,12 @@ struct EventLoop {
     events: mpsc::Sender<Event>,
     /// Request ids are counted per behaviour, hence the channel in the key.
     pending: HashMap<(Channel, OutboundRequestId), AnswerSender>,
+    pending_batches: HashMap<OutboundRequestId, PendingBatch>,
+    outbound: Outbound,
+    /// Peers that answered a batch on their current connection.
+    batch_ok: HashSet<PeerId>,
+    /// Peers that do not speak the batch protocol: envelopes go to them one by one.
+    no_batch: HashSet<PeerId>,
     listening: HashMap<ListenerId, oneshot::Sender<Result<Multiaddr, LinkError>>>,
     kept: HashMap<PeerId, Kept>,
     allowed: HashSet<PeerId>,
@@ -236,12 +289,51 @@ impl EventLoop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
                 command = self.commands.recv() => match command {
-                    Some(c) => self.on_command(c),
+                    Some(c) => {
+                        self.on_command(c);
+                        for _ in 0..DRAIN {
+                            let Ok(c) = self.commands.try_recv() else { break };
+                            self.on_command(c);
+                        }
+                    }
                     None => break,
                 },
                 _ = tick.tick() => self.redial_due(),
             }
+            self.flush();
         }
+    }
+
+    /// Sends what waits for peers that have a free slot.
+    fn flush(&mut self) {
+        for peer in self.outbound.take_dirty() {
+            let batch = !self.no_batch.contains(&peer);
+            while let Some(items) = self.outbound.take(&peer, batch) {
+                if !self.swarm.is_connected(&peer) {
+                    for out in items {
+                        let _ = out.reply.send(Err(LinkError::Unreachable));
+                    }
+                    self.outbound.finished(&peer);
+                    self.outbound.fail_waiting(&peer, &LinkError::Unreachable);
+                    break;
+                }
+                self.send_envelopes(peer, items);
+            }
+        }
+    }
+
+    fn send_envelopes(&mut self, peer: PeerId, mut items: Vec<Outgoing>) {
+        if items.len() == 1
+            && let Some(out) = items.pop()
+        {
+            let id = self.swarm.behaviour_mut().envelopes.send_request(&peer, out.frame);
+            self.pending.insert((Channel::Envelope, id), out.reply);
+            return;
+        }
+        let (frames, replies): (Vec<_>, Vec<_>) = items.into_iter().map(|o| (o.frame, o.reply)).unzip();
+        let frames_kept = (!self.batch_ok.contains(&peer)).then(|| frames.clone());
+        let id = self.swarm.behaviour_mut().batches.send_request(&peer, frames);
+        self.pending_batches.insert(id, PendingBatch { replies, frames: frames_kept });
     }
 
     fn on_command(&mut self, command: Command) {
@@ -266,12 +358,18 @@ impl EventLoop {
                     let _ = reply.send(Err(LinkError::Unreachable));
                     return;
                 }
+                if channel == Channel::Envelope {
+                    return self.outbound.push(peer, Outgoing { frame, reply });
+                }
                 let id = self.behaviour(channel).send_request(&peer, frame);
                 self.pending.insert((channel, id), reply);
             }
+            // Either fails only if the peer gave up waiting; its side reports that.
             Command::Respond { channel, response, frame } => {
-                // Fails only if the peer gave up waiting; its side reports that.
                 let _ = self.behaviour(channel).send_response(response, frame);
+            }
+            Command::RespondBatch { response, answers } => {
+                let _ = self.swarm.behaviour_mut().batches.send_response(response, answers);
             }
             Command::Connected { reply } => {
                 let _ = reply.send(self.swarm.connected_peers().copied().collect());
@@ -373,11 +471,63 @@ impl EventLoop {
                     kept.connected = false;
                     kept.next_dial = Some(Instant::now() + kept.backoff);
                 }
+                // The peer may come back running other software.
+                self.batch_ok.remove(&peer_id);
+                self.no_batch.remove(&peer_id);
+                self.outbound.fail_waiting(&peer_id, &LinkError::ConnectionClosed);
                 self.emit(Event::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Envelopes(event)) => self.on_frames(Channel::Envelope, event),
             SwarmEvent::Behaviour(BehaviourEvent::Registry(event)) => self.on_frames(Channel::Registry, event),
+            SwarmEvent::Behaviour(BehaviourEvent::Batches(event)) => self.on_batch(event),
             _ => {}
+        }
+    }
+
+    fn on_batch(&mut self, event: request_response::Event<Vec<Vec<u8>>, Vec<Option<Vec<u8>>>>) {
+        use request_response::{Event as E, Message};
+        match event {
+            E::Message { peer, message: Message::Request { request, channel: response, .. }, .. } => {
+                let batch = Arc::new(InboundBatch::new(request.len(), response, self.command_tx.clone()));
+                for (index, frame) in request.into_iter().enumerate() {
+                    let responder = Responder(Reply::InBatch { batch: batch.clone(), index });
+                    self.emit(Event::Request { peer, channel: Channel::Envelope, frame, responder });
+                }
+            }
+            E::Message { peer, message: Message::Response { request_id, response }, .. } => {
+                self.outbound.finished(&peer);
+                self.batch_ok.insert(peer);
+                let Some(batch) = self.pending_batches.remove(&request_id) else { return };
+                if response.len() != batch.replies.len() {
+                    let e = LinkError::Io("the peer answered a batch with the wrong number of answers".into());
+                    return batch.replies.into_iter().for_each(|r| drop(r.send(Err(e.clone()))));
+                }
+                for (reply, answer) in batch.replies.into_iter().zip(response) {
+                    // Not answered: the peer dropped it, as with a single request.
+                    let _ = reply.send(answer.ok_or_else(|| LinkError::Io("the peer did not answer".into())));
+                }
+            }
+            E::OutboundFailure { peer, request_id, error, .. } => {
+                self.outbound.finished(&peer);
+                let Some(batch) = self.pending_batches.remove(&request_id) else { return };
+                match (error, batch.frames) {
+                    // An older peer: it saw none of the batch; send the frames one by one.
+                    (OutboundFailure::UnsupportedProtocols, Some(frames)) => {
+                        self.no_batch.insert(peer);
+                        let outs =
+                            frames.into_iter().zip(batch.replies).map(|(frame, reply)| Outgoing { frame, reply });
+                        self.outbound.push_front(peer, outs.collect());
+                    }
+                    (error, _) => {
+                        let e = link_error(error);
+                        batch.replies.into_iter().for_each(|r| drop(r.send(Err(e.clone()))));
+                    }
+                }
+            }
+            E::InboundFailure { peer, error, .. } => {
+                tracing::debug!(%peer, error = %error, "inbound batch failed");
+            }
+            E::ResponseSent { .. } => {}
         }
     }
 
@@ -385,23 +535,23 @@ impl EventLoop {
         use request_response::{Event as E, Message};
         match event {
             E::Message { peer, message: Message::Request { request, channel: response, .. }, .. } => {
-                let responder = Responder { channel, response, commands: self.command_tx.clone() };
+                let responder = Responder(Reply::Single { channel, response, commands: self.command_tx.clone() });
                 self.emit(Event::Request { peer, channel, frame: request, responder });
             }
-            E::Message { message: Message::Response { request_id, response }, .. } => {
+            E::Message { peer, message: Message::Response { request_id, response }, .. } => {
                 if let Some(reply) = self.pending.remove(&(channel, request_id)) {
                     let _ = reply.send(Ok(response));
                 }
+                if channel == Channel::Envelope {
+                    self.outbound.finished(&peer);
+                }
             }
-            E::OutboundFailure { request_id, error, .. } => {
+            E::OutboundFailure { peer, request_id, error, .. } => {
                 if let Some(reply) = self.pending.remove(&(channel, request_id)) {
-                    let _ = reply.send(Err(match error {
-                        OutboundFailure::Timeout => LinkError::Timeout,
-                        OutboundFailure::DialFailure => LinkError::Unreachable,
-                        OutboundFailure::ConnectionClosed => LinkError::ConnectionClosed,
-                        OutboundFailure::UnsupportedProtocols => LinkError::UnsupportedProtocol,
-                        other => LinkError::Io(other.to_string()),
-                    }));
+                    let _ = reply.send(Err(link_error(error)));
+                }
+                if channel == Channel::Envelope {
+                    self.outbound.finished(&peer);
                 }
             }
             E::InboundFailure { peer, error, .. } => {
@@ -409,5 +559,15 @@ impl EventLoop {
             }
             E::ResponseSent { .. } => {}
         }
+    }
+}
+
+fn link_error(error: OutboundFailure) -> LinkError {
+    match error {
+        OutboundFailure::Timeout => LinkError::Timeout,
+        OutboundFailure::DialFailure => LinkError::Unreachable,
+        OutboundFailure::ConnectionClosed => LinkError::ConnectionClosed,
+        OutboundFailure::UnsupportedProtocols => LinkError::UnsupportedProtocol,
+        other => LinkError::Io(other.to_string()),
     }
 }

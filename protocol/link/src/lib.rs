@@ -10,6 +10,7 @@
 //! commands over a bounded channel to an event loop that owns the swarm, and the loop
 //! hands inbound requests and connection changes to the application as [`Event`]s.
 
+mod batching;
 mod codec;
 mod event_loop;
 mod identity;
