@@ -41,8 +41,12 @@ async fn write_bounded<T: AsyncWrite + Unpin + Send>(io: &mut T, frame: &[u8], l
     if frame.len() > limit {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "frame exceeds the size limit"));
     }
-    io.write_all(&(frame.len() as u32).to_be_bytes()).await?;
-    io.write_all(frame).await?;
+    // One write, so that the length and the body leave in one yamux frame (and one TLS
+    // record) instead of two.
+    let mut buf = Vec::with_capacity(4 + frame.len());
+    buf.extend_from_slice(&(frame.len() as u32).to_be_bytes());
+    buf.extend_from_slice(frame);
+    io.write_all(&buf).await?;
     io.close().await
 }
 
