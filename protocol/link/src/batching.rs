@@ -14,7 +14,7 @@
 //! every responder has answered or been dropped (a dropped one is "not answered", which
 //! its requester sees as a failed request, as with a single request left unanswered).
 
-use crate::event_loop::Command;
+use crate::client::Command;
 use libp2p::PeerId;
 use libp2p::request_response::ResponseChannel;
 use std::collections::{HashMap, VecDeque};
@@ -23,6 +23,9 @@ use tokio::sync::{mpsc, oneshot};
 use vrs_protocol::batch::batch_request_len;
 use vrs_protocol::frame::LENGTH_PREFIX;
 use vrs_protocol::limits::{MAX_BATCH_BYTES, MAX_BATCH_ITEMS};
+
+/// The answers to one batch, in order; `None` = not answered.
+pub(crate) type BatchAnswers = Vec<Option<Vec<u8>>>;
 
 /// Where the answer to one outbound request goes.
 pub(crate) type AnswerSender = oneshot::Sender<Result<Vec<u8>, crate::LinkError>>;
@@ -130,8 +133,8 @@ impl Outbound {
 /// The inbound side of one batch: the answers so far, and the channel to send them on
 /// once the last responder is gone.
 pub(crate) struct InboundBatch {
-    answers: Mutex<Vec<Option<Vec<u8>>>>,
-    response: Mutex<Option<ResponseChannel<Vec<Option<Vec<u8>>>>>>,
+    answers: Mutex<BatchAnswers>,
+    response: Mutex<Option<ResponseChannel<BatchAnswers>>>,
     commands: mpsc::WeakSender<Command>,
 }
 
@@ -142,11 +145,7 @@ impl std::fmt::Debug for InboundBatch {
 }
 
 impl InboundBatch {
-    pub fn new(
-        len: usize,
-        response: ResponseChannel<Vec<Option<Vec<u8>>>>,
-        commands: mpsc::WeakSender<Command>,
-    ) -> Self {
+    pub fn new(len: usize, response: ResponseChannel<BatchAnswers>, commands: mpsc::WeakSender<Command>) -> Self {
         InboundBatch { answers: Mutex::new(vec![None; len]), response: Mutex::new(Some(response)), commands }
     }
 
