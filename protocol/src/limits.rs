@@ -21,6 +21,19 @@ pub const MAX_ENVELOPE_BYTES: usize = HEADER_LEN + ENC_LEN + MAX_CIPHERTEXT_BYTE
 /// Largest frame body (an envelope response adds one tag byte to an envelope).
 pub const MAX_FRAME_BYTES: usize = MAX_ENVELOPE_BYTES + 1;
 
+/// Envelopes in one `/vrs/envelope-batch/1` request: enough to amortise the stream,
+/// negotiation and timeout over many doses, few enough that one slow item holds back
+/// little.
+pub const MAX_BATCH_ITEMS: usize = 256;
+
+/// Largest batch request body: a batch may make a peer buffer no more than one
+/// single envelope request may.
+pub const MAX_BATCH_BYTES: usize = MAX_FRAME_BYTES;
+
+/// Largest batch response body. Twice a frame, so that the first answer always fits
+/// whole; later answers that would not fit are sent as "not answered" (see `batch`).
+pub const MAX_BATCH_RESPONSE_BYTES: usize = 2 * MAX_FRAME_BYTES;
+
 /// Text fields inside messages (lot numbers, site names, staff user names, reasons).
 pub const MAX_SHORT_TEXT: usize = 64;
 pub const MAX_LONG_TEXT: usize = 1024;

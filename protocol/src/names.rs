@@ -1,14 +1,21 @@
 //! Versioned libp2p protocol names and the wire format version.
 //!
-//! Two protocols, not one per message kind: every sealed message travels on
+//! Few protocols, not one per message kind: every sealed message travels on
 //! [`ENVELOPE_PROTOCOL`] (its kind is in the routing header the coordinator reads), so the
-//! coordinator has one routing path, one size limit and one place to count traffic; the
-//! public, registry-signed node list travels on [`REGISTRY_PROTOCOL`]. A breaking change
+//! coordinator has one routing path, one size limit and one place to count traffic, or
+//! several at once on [`ENVELOPE_BATCH_PROTOCOL`]; the public, registry-signed node list
+//! travels on [`REGISTRY_PROTOCOL`]. A breaking change
 //! to either gets a new name (`/2`), so old and new peers can be told apart at negotiation.
 
 /// Sealed envelopes, both directions: request = one envelope frame, response = one
 /// [`EnvelopeResponse`](crate::EnvelopeResponse) frame.
 pub const ENVELOPE_PROTOCOL: &str = "/vrs/envelope/1";
+
+/// Several envelopes in one request, for the same peer: request = a batch of envelope
+/// frames, response = one answer (or "not answered") per frame, in order (see
+/// [`batch`](crate::batch)). Only the transport is shared: each item is checked and
+/// answered exactly as on [`ENVELOPE_PROTOCOL`], which a peer may always use instead.
+pub const ENVELOPE_BATCH_PROTOCOL: &str = "/vrs/envelope-batch/1";
 
 /// The signed registry: request = [`RegistryRequest`](crate::RegistryRequest) frame,
 /// response = [`RegistryResponse`](crate::RegistryResponse) frame.
@@ -18,4 +25,4 @@ pub const REGISTRY_PROTOCOL: &str = "/vrs/registry/1";
 pub const WIRE_VERSION: u8 = 1;
 
 /// Every protocol this crate speaks, for registering with the libp2p behaviour.
-pub const ALL_PROTOCOLS: [&str; 2] = [ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL];
+pub const ALL_PROTOCOLS: [&str; 3] = [ENVELOPE_PROTOCOL, ENVELOPE_BATCH_PROTOCOL, REGISTRY_PROTOCOL];

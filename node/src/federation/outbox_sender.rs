@@ -1,11 +1,13 @@
 //! Delivers the outbox: each dose for another municipality is sealed to that node's key
 //! and sent through the coordinator until the home node acknowledges it. Every attempt
 //! reseals (a fresh message id); the home node keys on the dose's own id, so however many
-//! attempts arrive, it holds the dose once.
+//! attempts arrive, it holds the dose once. A sweep sends up to [`SENDS_AT_ONCE`] doses at
+//! once, which the link carries to the coordinator in batches.
 
 use super::service::{Federation, SendError};
 use crate::db::outbox::{self, DueMessage, OutboxPayload};
 use crate::db::{DbError, Pool};
+use futures_util::StreamExt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use vrs_protocol::messages::{DoseAck, DoseDelivery, DoseOutcome};
@@ -15,6 +17,8 @@ use vrs_protocol::{
 
 /// How often the outbox is looked at when nothing wakes the sender sooner.
 const SWEEP: Duration = Duration::from_millis(500);
+/// Deliveries in flight at once from one sweep.
+const SENDS_AT_ONCE: usize = 64;
 /// Longest pause between attempts for one message.
 const MAX_BACKOFF_SECS: i64 = 60;
 
@@ -73,10 +77,15 @@ impl OutboxSender {
         let due = tokio::task::spawn_blocking(move || outbox::due(&mut *db.get()?, crate::db::now(), 200))
             .await
             .map_err(|e| DbError::Query(e.to_string()))??;
-        for message in due {
-            self.attempt(message).await?;
-        }
-        Ok(())
+        // Several attempts at once: the link sends what is waiting for the coordinator as
+        // one batch (vrs-link), instead of one round trip per dose. Each attempt still
+        // writes its own outcome; a failed write does not stop the others.
+        let outcomes: Vec<_> = futures_util::stream::iter(due)
+            .map(|message| self.attempt(message))
+            .buffer_unordered(SENDS_AT_ONCE)
+            .collect()
+            .await;
+        outcomes.into_iter().try_for_each(|o| o.map(drop))
     }
 
     /// One delivery attempt, with its outcome written to the outbox.

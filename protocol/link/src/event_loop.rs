@@ -1,8 +1,11 @@
-//! The event loop that owns the libp2p swarm, and the [`Client`] handle that drives it.
+//! The event loop that owns the libp2p swarm: it runs the commands of [`Client`]s and
+//! reports [`Event`]s.
 
-use crate::codec::FrameCodec;
+use crate::batching::{AnswerSender, BatchAnswers, InboundBatch, Outbound, Outgoing};
+use crate::client::{Channel, Client, Command, Event, LinkConfig, LinkError, Reply, Responder};
+use crate::codec::{BatchCodec, FrameCodec};
 use futures::StreamExt;
-use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ProtocolSupport, ResponseChannel};
+use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ProtocolSupport};
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
@@ -10,153 +13,19 @@ use libp2p::{
     tcp,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use vrs_protocol::{ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL};
-
-#[derive(Debug, Clone)]
-pub struct LinkConfig {
-    /// How long a request may wait for its answer before it fails with [`LinkError::Timeout`].
-    pub request_timeout: Duration,
-    /// Concurrent request streams per connection (each side), a bound on a peer's load.
-    pub max_concurrent_streams: usize,
-    /// First and longest pause between redials of a peer kept connected.
-    pub redial_min: Duration,
-    pub redial_max: Duration,
-}
-
-impl Default for LinkConfig {
-    fn default() -> Self {
-        LinkConfig {
-            request_timeout: Duration::from_secs(10),
-            max_concurrent_streams: 256,
-            redial_min: Duration::from_millis(250),
-            redial_max: Duration::from_secs(30),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LinkError {
-    #[error("the peer did not answer in time (it may still have received the request)")]
-    Timeout,
-    #[error("the peer is not connected")]
-    Unreachable,
-    #[error("the connection closed before the answer arrived")]
-    ConnectionClosed,
-    #[error("the peer does not speak the federation protocol")]
-    UnsupportedProtocol,
-    #[error("transport error: {0}")]
-    Io(String),
-    #[error("the link has shut down")]
-    Shutdown,
-    #[error("cannot listen: {0}")]
-    Listen(String),
-}
-
-/// What the link tells the application.
-#[derive(Debug)]
-pub enum Event {
-    Connected(PeerId),
-    Disconnected(PeerId),
-    /// A frame from an authenticated, allowed peer; answer it through `responder`.
-    Request {
-        peer: PeerId,
-        channel: Channel,
-        frame: Vec<u8>,
-        responder: Responder,
-    },
-}
-
-/// The federation's two request-response protocols (see `vrs_protocol::names`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Channel {
-    /// Sealed envelopes: request = envelope, response = `EnvelopeResponse`.
-    Envelope,
-    /// The signed registry: `RegistryRequest` / `RegistryResponse`.
-    Registry,
-}
-
-/// Answers one inbound request (dropping it unanswered makes the peer's request fail).
-#[derive(Debug)]
-pub struct Responder {
-    channel: Channel,
-    response: ResponseChannel<Vec<u8>>,
-    commands: mpsc::WeakSender<Command>,
-}
-
-impl Responder {
-    pub async fn respond(self, frame: Vec<u8>) -> Result<(), LinkError> {
-        let commands = self.commands.upgrade().ok_or(LinkError::Shutdown)?;
-        let command = Command::Respond { channel: self.channel, response: self.response, frame };
-        commands.send(command).await.map_err(|_| LinkError::Shutdown)
-    }
-}
+use vrs_protocol::{ENVELOPE_BATCH_PROTOCOL, ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL};
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
     allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
     envelopes: request_response::Behaviour<FrameCodec>,
+    batches: request_response::Behaviour<BatchCodec>,
     registry: request_response::Behaviour<FrameCodec>,
     ping: ping::Behaviour,
-}
-
-#[derive(Debug)]
-enum Command {
-    Listen { addr: Multiaddr, reply: oneshot::Sender<Result<Multiaddr, LinkError>> },
-    KeepConnected { peer: PeerId, addr: Multiaddr },
-    Allow { peers: HashSet<PeerId> },
-    Request { peer: PeerId, channel: Channel, frame: Vec<u8>, reply: oneshot::Sender<Result<Vec<u8>, LinkError>> },
-    Respond { channel: Channel, response: ResponseChannel<Vec<u8>>, frame: Vec<u8> },
-    Connected { reply: oneshot::Sender<Vec<PeerId>> },
-}
-
-/// A cloneable handle on the link. The event loop stops when every client is dropped.
-#[derive(Debug, Clone)]
-pub struct Client {
-    commands: mpsc::Sender<Command>,
-    peer_id: PeerId,
-}
-
-impl Client {
-    pub fn peer_id(&self) -> PeerId {
-        self.peer_id
-    }
-
-    /// Listens on `addr` (port 0 picks one) and returns the address actually bound.
-    pub async fn listen(&self, addr: Multiaddr) -> Result<Multiaddr, LinkError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Command::Listen { addr, reply }).await?;
-        rx.await.map_err(|_| LinkError::Shutdown)?
-    }
-
-    /// Dials `peer` at `addr` now and again (with backoff) whenever the connection drops.
-    pub async fn keep_connected(&self, peer: PeerId, addr: Multiaddr) -> Result<(), LinkError> {
-        self.send(Command::KeepConnected { peer, addr }).await
-    }
-
-    /// Replaces the set of peers allowed to connect; connections of others close at once.
-    pub async fn allow_only(&self, peers: HashSet<PeerId>) -> Result<(), LinkError> {
-        self.send(Command::Allow { peers }).await
-    }
-
-    /// Sends a frame and waits for the answer frame.
-    pub async fn request(&self, peer: PeerId, channel: Channel, frame: Vec<u8>) -> Result<Vec<u8>, LinkError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Command::Request { peer, channel, frame, reply }).await?;
-        rx.await.map_err(|_| LinkError::Shutdown)?
-    }
-
-    pub async fn connected_peers(&self) -> Result<Vec<PeerId>, LinkError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Command::Connected { reply }).await?;
-        rx.await.map_err(|_| LinkError::Shutdown)
-    }
-
-    async fn send(&self, command: Command) -> Result<(), LinkError> {
-        self.commands.send(command).await.map_err(|_| LinkError::Shutdown)
-    }
 }
 
 /// Builds the swarm and spawns its event loop on the current tokio runtime.
@@ -179,6 +48,13 @@ pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Rece
         .with_behaviour(|_| Behaviour {
             allowed: allow_block_list::Behaviour::default(),
             envelopes: rr(ENVELOPE_PROTOCOL),
+            batches: request_response::Behaviour::with_codec(
+                BatchCodec,
+                [(StreamProtocol::new(ENVELOPE_BATCH_PROTOCOL), ProtocolSupport::Full)],
+                request_response::Config::default()
+                    .with_request_timeout(config.request_timeout)
+                    .with_max_concurrent_streams(config.max_concurrent_streams),
+            ),
             registry: rr(REGISTRY_PROTOCOL),
             ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(10))),
         })
@@ -189,19 +65,24 @@ pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Rece
         .build();
     let (commands, command_rx) = mpsc::channel(1024);
     let (events, event_rx) = mpsc::channel(1024);
+    let request_timeout = config.request_timeout;
     let event_loop = EventLoop {
         swarm,
+        outbound: Outbound::new(config.envelope_slots_per_peer),
         config,
         commands: command_rx,
         command_tx: commands.downgrade(),
         events,
         pending: HashMap::new(),
+        pending_batches: HashMap::new(),
+        batch_ok: HashSet::new(),
+        no_batch: HashSet::new(),
         listening: HashMap::new(),
         kept: HashMap::new(),
         allowed: HashSet::new(),
     };
     tokio::spawn(event_loop.run());
-    Ok((Client { commands, peer_id }, event_rx))
+    Ok((Client { commands, peer_id, request_timeout }, event_rx))
 }
 
 /// A peer the loop keeps connected: where to dial it, and when next.
@@ -212,8 +93,16 @@ struct Kept {
     connected: bool,
 }
 
-/// Where the answer to one outbound request goes.
-type AnswerSender = oneshot::Sender<Result<Vec<u8>, LinkError>>;
+/// An outbound batch: where each answer goes, in order, and (until the peer has shown it
+/// takes batches) the frames, to send them one by one if it does not.
+struct PendingBatch {
+    replies: Vec<AnswerSender>,
+    frames: Option<Vec<Vec<u8>>>,
+}
+
+/// Commands handled in one go before the loop looks at the swarm again, so that
+/// requests arriving together leave together (as one batch per peer).
+const DRAIN: usize = 1024;
 
 struct EventLoop {
     swarm: Swarm<Behaviour>,
@@ -224,6 +113,12 @@ struct EventLoop {
     events: mpsc::Sender<Event>,
     /// Request ids are counted per behaviour, hence the channel in the key.
     pending: HashMap<(Channel, OutboundRequestId), AnswerSender>,
+    pending_batches: HashMap<OutboundRequestId, PendingBatch>,
+    outbound: Outbound,
+    /// Peers that answered a batch on their current connection.
+    batch_ok: HashSet<PeerId>,
+    /// Peers that do not speak the batch protocol: envelopes go to them one by one.
+    no_batch: HashSet<PeerId>,
     listening: HashMap<ListenerId, oneshot::Sender<Result<Multiaddr, LinkError>>>,
     kept: HashMap<PeerId, Kept>,
     allowed: HashSet<PeerId>,
@@ -236,12 +131,51 @@ impl EventLoop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
                 command = self.commands.recv() => match command {
-                    Some(c) => self.on_command(c),
+                    Some(c) => {
+                        self.on_command(c);
+                        for _ in 0..DRAIN {
+                            let Ok(c) = self.commands.try_recv() else { break };
+                            self.on_command(c);
+                        }
+                    }
                     None => break,
                 },
                 _ = tick.tick() => self.redial_due(),
             }
+            self.flush();
         }
+    }
+
+    /// Sends what waits for peers that have a free slot.
+    fn flush(&mut self) {
+        for peer in self.outbound.take_dirty() {
+            let batch = !self.no_batch.contains(&peer);
+            while let Some(items) = self.outbound.take(&peer, batch) {
+                if !self.swarm.is_connected(&peer) {
+                    for out in items {
+                        let _ = out.reply.send(Err(LinkError::Unreachable));
+                    }
+                    self.outbound.finished(&peer);
+                    self.outbound.fail_waiting(&peer, &LinkError::Unreachable);
+                    break;
+                }
+                self.send_envelopes(peer, items);
+            }
+        }
+    }
+
+    fn send_envelopes(&mut self, peer: PeerId, mut items: Vec<Outgoing>) {
+        if items.len() == 1
+            && let Some(out) = items.pop()
+        {
+            let id = self.swarm.behaviour_mut().envelopes.send_request(&peer, out.frame);
+            self.pending.insert((Channel::Envelope, id), out.reply);
+            return;
+        }
+        let (frames, replies): (Vec<_>, Vec<_>) = items.into_iter().map(|o| (o.frame, o.reply)).unzip();
+        let frames_kept = (!self.batch_ok.contains(&peer)).then(|| frames.clone());
+        let id = self.swarm.behaviour_mut().batches.send_request(&peer, frames);
+        self.pending_batches.insert(id, PendingBatch { replies, frames: frames_kept });
     }
 
     fn on_command(&mut self, command: Command) {
@@ -266,12 +200,18 @@ impl EventLoop {
                     let _ = reply.send(Err(LinkError::Unreachable));
                     return;
                 }
+                if channel == Channel::Envelope {
+                    return self.outbound.push(peer, Outgoing { frame, reply });
+                }
                 let id = self.behaviour(channel).send_request(&peer, frame);
                 self.pending.insert((channel, id), reply);
             }
+            // Either fails only if the peer gave up waiting; its side reports that.
             Command::Respond { channel, response, frame } => {
-                // Fails only if the peer gave up waiting; its side reports that.
                 let _ = self.behaviour(channel).send_response(response, frame);
+            }
+            Command::RespondBatch { response, answers } => {
+                let _ = self.swarm.behaviour_mut().batches.send_response(response, answers);
             }
             Command::Connected { reply } => {
                 let _ = reply.send(self.swarm.connected_peers().copied().collect());
@@ -373,11 +313,63 @@ impl EventLoop {
                     kept.connected = false;
                     kept.next_dial = Some(Instant::now() + kept.backoff);
                 }
+                // The peer may come back running other software.
+                self.batch_ok.remove(&peer_id);
+                self.no_batch.remove(&peer_id);
+                self.outbound.fail_waiting(&peer_id, &LinkError::ConnectionClosed);
                 self.emit(Event::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Envelopes(event)) => self.on_frames(Channel::Envelope, event),
             SwarmEvent::Behaviour(BehaviourEvent::Registry(event)) => self.on_frames(Channel::Registry, event),
+            SwarmEvent::Behaviour(BehaviourEvent::Batches(event)) => self.on_batch(event),
             _ => {}
+        }
+    }
+
+    fn on_batch(&mut self, event: request_response::Event<Vec<Vec<u8>>, BatchAnswers>) {
+        use request_response::{Event as E, Message};
+        match event {
+            E::Message { peer, message: Message::Request { request, channel: response, .. }, .. } => {
+                let batch = Arc::new(InboundBatch::new(request.len(), response, self.command_tx.clone()));
+                for (index, frame) in request.into_iter().enumerate() {
+                    let responder = Responder(Reply::InBatch { batch: batch.clone(), index });
+                    self.emit(Event::Request { peer, channel: Channel::Envelope, frame, responder });
+                }
+            }
+            E::Message { peer, message: Message::Response { request_id, response }, .. } => {
+                self.outbound.finished(&peer);
+                self.batch_ok.insert(peer);
+                let Some(batch) = self.pending_batches.remove(&request_id) else { return };
+                if response.len() != batch.replies.len() {
+                    let e = LinkError::Io("the peer answered a batch with the wrong number of answers".into());
+                    return batch.replies.into_iter().for_each(|r| drop(r.send(Err(e.clone()))));
+                }
+                for (reply, answer) in batch.replies.into_iter().zip(response) {
+                    // Not answered: the peer dropped it, as with a single request.
+                    let _ = reply.send(answer.ok_or_else(|| LinkError::Io("the peer did not answer".into())));
+                }
+            }
+            E::OutboundFailure { peer, request_id, error, .. } => {
+                self.outbound.finished(&peer);
+                let Some(batch) = self.pending_batches.remove(&request_id) else { return };
+                match (error, batch.frames) {
+                    // An older peer: it saw none of the batch; send the frames one by one.
+                    (OutboundFailure::UnsupportedProtocols, Some(frames)) => {
+                        self.no_batch.insert(peer);
+                        let outs =
+                            frames.into_iter().zip(batch.replies).map(|(frame, reply)| Outgoing { frame, reply });
+                        self.outbound.push_front(peer, outs.collect());
+                    }
+                    (error, _) => {
+                        let e = link_error(error);
+                        batch.replies.into_iter().for_each(|r| drop(r.send(Err(e.clone()))));
+                    }
+                }
+            }
+            E::InboundFailure { peer, error, .. } => {
+                tracing::debug!(%peer, error = %error, "inbound batch failed");
+            }
+            E::ResponseSent { .. } => {}
         }
     }
 
@@ -385,23 +377,23 @@ impl EventLoop {
         use request_response::{Event as E, Message};
         match event {
             E::Message { peer, message: Message::Request { request, channel: response, .. }, .. } => {
-                let responder = Responder { channel, response, commands: self.command_tx.clone() };
+                let responder = Responder(Reply::Single { channel, response, commands: self.command_tx.clone() });
                 self.emit(Event::Request { peer, channel, frame: request, responder });
             }
-            E::Message { message: Message::Response { request_id, response }, .. } => {
+            E::Message { peer, message: Message::Response { request_id, response }, .. } => {
                 if let Some(reply) = self.pending.remove(&(channel, request_id)) {
                     let _ = reply.send(Ok(response));
                 }
+                if channel == Channel::Envelope {
+                    self.outbound.finished(&peer);
+                }
             }
-            E::OutboundFailure { request_id, error, .. } => {
+            E::OutboundFailure { peer, request_id, error, .. } => {
                 if let Some(reply) = self.pending.remove(&(channel, request_id)) {
-                    let _ = reply.send(Err(match error {
-                        OutboundFailure::Timeout => LinkError::Timeout,
-                        OutboundFailure::DialFailure => LinkError::Unreachable,
-                        OutboundFailure::ConnectionClosed => LinkError::ConnectionClosed,
-                        OutboundFailure::UnsupportedProtocols => LinkError::UnsupportedProtocol,
-                        other => LinkError::Io(other.to_string()),
-                    }));
+                    let _ = reply.send(Err(link_error(error)));
+                }
+                if channel == Channel::Envelope {
+                    self.outbound.finished(&peer);
                 }
             }
             E::InboundFailure { peer, error, .. } => {
@@ -409,5 +401,15 @@ impl EventLoop {
             }
             E::ResponseSent { .. } => {}
         }
+    }
+}
+
+fn link_error(error: OutboundFailure) -> LinkError {
+    match error {
+        OutboundFailure::Timeout => LinkError::Timeout,
+        OutboundFailure::DialFailure => LinkError::Unreachable,
+        OutboundFailure::ConnectionClosed => LinkError::ConnectionClosed,
+        OutboundFailure::UnsupportedProtocols => LinkError::UnsupportedProtocol,
+        other => LinkError::Io(other.to_string()),
     }
 }

@@ -2,6 +2,7 @@
 // Helpers and fixtures outside `#[test]` fns unwrap too; a panic is the test failing.
 #![allow(clippy::unwrap_used)]
 
+mod batch;
 mod codecs;
 mod consent;
 mod envelope;
