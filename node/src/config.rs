@@ -29,6 +29,14 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     /// SQLite `synchronous`: `full` survives power loss at each commit; `normal` only a crash.
     pub sqlite_synchronous: String,
+    /// SQLite WAL checkpoints for a served node: `background` (a thread of its own, so no
+    /// commit waits for one) or `inline` (SQLite's automatic ones, inside a commit).
+    #[serde(default = "default_sqlite_checkpoints")]
+    pub sqlite_checkpoints: String,
+}
+
+fn default_sqlite_checkpoints() -> String {
+    "background".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,6 +103,7 @@ impl Default for Settings {
                 url: Secret("sqlite://vrs.sqlite".into()),
                 pool_size: 8,
                 sqlite_synchronous: "full".into(),
+                sqlite_checkpoints: default_sqlite_checkpoints(),
             },
             http: HttpSettings {
                 listen: "127.0.0.1:8080".into(),
@@ -149,6 +158,9 @@ impl Settings {
         self.http_listen()?;
         crate::db::DatabaseUrl::parse(self.database.url.expose())
             .map_err(|e| invalid("database.url", e.to_string()))?;
+        if !["background", "inline"].contains(&self.database.sqlite_checkpoints.as_str()) {
+            return Err(invalid("database.sqlite_checkpoints", "must be background or inline"));
+        }
         if !["full", "normal"].contains(&self.database.sqlite_synchronous.as_str()) {
             return Err(invalid("database.sqlite_synchronous", "must be full or normal"));
         }

@@ -22,7 +22,12 @@ pub const KEY_FILE: &str = "keys/data.key";
 pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppState> {
     let keys = NodeKeys::load(&data_dir.join(KEY_FILE))?;
     let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(data_dir);
-    let pool = db::open_served(url, &settings.database.sqlite_synchronous, settings.database.pool_size)?;
+    let d = &settings.database;
+    let pool = if d.sqlite_checkpoints == "background" {
+        db::open_served(url, &d.sqlite_synchronous, d.pool_size)?
+    } else {
+        db::open(url, &d.sqlite_synchronous, d.pool_size)?
+    };
     let loopback = settings.http_listen()?.ip().is_loopback();
     let products = Arc::new(ProductMaster::load(data_dir)?);
     crate::products::install((*products).clone());

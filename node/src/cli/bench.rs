@@ -43,6 +43,9 @@ pub enum BenchCommand {
         /// Offered load of the paced phases, requests/s over all clients.
         #[arg(long, default_value_t = 2000.0)]
         rate: f64,
+        /// SQLite WAL checkpoints: background or inline (see database.sqlite_checkpoints).
+        #[arg(long, default_value = "background")]
+        checkpoints: String,
         /// Where the databases go (default: a temp dir).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
@@ -56,10 +59,10 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
             bench_import(count, postgres_url.as_deref(), tmp.path())
         }
-        BenchCommand::Doses { residents, clients, seconds, max_doses, rate, dir } => {
+        BenchCommand::Doses { residents, clients, seconds, max_doses, rate, checkpoints, dir } => {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
-            let bench = super::bench_doses::DoseBench { residents, clients, seconds, max_doses, rate };
+            let bench = super::bench_doses::DoseBench { residents, clients, seconds, max_doses, rate, checkpoints };
             super::bench_doses::run(&bench, tmp.path())
         }
     }

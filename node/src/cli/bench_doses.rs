@@ -24,6 +24,8 @@ pub struct DoseBench {
     pub max_doses: u64,
     /// Offered load of the paced phase (doses/s over all clients).
     pub rate: f64,
+    /// `database.sqlite_checkpoints` for the node under test.
+    pub checkpoints: String,
 }
 
 const CODE: &str = "141003"; // 横浜市, the municipality vrs-demo generates for the benchmarks
@@ -36,6 +38,8 @@ pub fn run(b: &DoseBench, dir: &Path) -> anyhow::Result<()> {
     let mut settings = Settings { municipality: CODE.into(), ..Settings::default() };
     settings.database.url = Secret(format!("sqlite://{}", sqlite.display()));
     settings.database.pool_size = 16;
+    settings.database.sqlite_checkpoints = b.checkpoints.clone();
+    settings.validate()?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     settings.http.listen = addr.to_string();
