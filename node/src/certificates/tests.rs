@@ -118,3 +118,23 @@ proptest! {
         let _ = super::jose::verify(&s, &[]);
     }
 }
+
+/// The card in specs/shc-vector, which scripts/test also gives the Python verifier.
+#[test]
+fn the_shipped_vector_verifies() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/shc-vector");
+    let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
+    let set: serde_json::Value = serde_json::from_str(&read("jwks.json")).unwrap();
+    let keys: Vec<Jwk> = serde_json::from_value(set["keys"].clone()).unwrap();
+    let expected: Vec<serde_json::Value> =
+        read("expected.ndjson").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let shc = read("card.shc");
+    let (kid, content) = verify(&[shc.trim()], &keys).unwrap();
+    assert_eq!(kid, expected[0]["kid"].as_str().unwrap());
+    assert_eq!(content.rid.as_deref(), expected[0]["rid"].as_str());
+    assert_eq!(serde_json::to_value(&content.doses).unwrap(), serde_json::Value::Array(expected[1..].to_vec()));
+    let jws = numeric::decode(&[shc.trim()]).unwrap();
+    assert_eq!(jws, read("card.jws").trim());
+    // The kid is the key's RFC 7638 thumbprint.
+    assert_eq!(super::jose::thumbprint(&keys[0].x, &keys[0].y), kid);
+}
