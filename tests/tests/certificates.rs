@@ -93,7 +93,7 @@ fn one_card_covers_doses_from_two_municipalities_and_an_independent_verifier_acc
     std::fs::write(dir.join("card.shc"), card["shc"].as_str().unwrap()).unwrap();
 
     // The independent verifier, from the JWS and from the shc:/ numeric form.
-    let expected = vec![
+    let expected = [
         json!({"date": "2021-06-01", "cvx": "208", "lot": "FA5765", "performer": "千代田区"}),
         json!({"date": "2021-06-29", "cvx": "208", "lot": "FA5765", "performer": "千代田区"}),
         json!({"date": "2021-12-20", "cvx": "208", "lot": "FA5765", "performer": "千代田区 会場"}),

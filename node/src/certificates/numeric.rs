@@ -23,7 +23,7 @@ pub fn digits(jws: &str) -> String {
 /// The inverse of [`digits`]; refuses odd lengths, non-digits and pairs above 77 ('z').
 pub fn undigits(d: &str) -> Result<String, CardError> {
     let bytes = d.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(CardError::Numeric("an odd number of digits".into()));
     }
     let mut out = String::with_capacity(bytes.len() / 2);
