@@ -19,6 +19,17 @@ pub struct Settings {
     pub federation: FederationSettings,
     pub import: ImportSettings,
     pub log: LogSettings,
+    #[serde(default)]
+    pub certificates: CertificateSettings,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSettings {
+    /// The SMART Health Card `iss`: the public base URL under which verifiers find
+    /// `/.well-known/jwks.json`. Default: `http://` + the HTTP listen address (right for a
+    /// test federation; a real node sets its public https URL).
+    pub issuer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +129,7 @@ impl Default for Settings {
             },
             import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
             log: LogSettings { format: "text".into(), level: "info".into() },
+            certificates: CertificateSettings::default(),
         }
     }
 }
@@ -177,6 +189,9 @@ impl Settings {
         if !(1..=1024).contains(&self.federation.bulk_concurrency) {
             return Err(invalid("federation.bulk_concurrency", "must be 1..=1024"));
         }
+        if let Some(iss) = &self.certificates.issuer {
+            check_issuer(iss)?;
+        }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));
         }
@@ -185,6 +200,11 @@ impl Settings {
 
     pub fn http_listen(&self) -> Result<SocketAddr, ConfigError> {
         self.http.listen.parse().map_err(|_| invalid("http.listen", "must be IP:PORT"))
+    }
+
+    /// The certificates' `iss` (no trailing slash, as SMART Health Cards require).
+    pub fn issuer(&self) -> String {
+        self.certificates.issuer.clone().unwrap_or_else(|| format!("http://{}", self.http.listen))
     }
 
     pub fn municipality_code(&self) -> vrs_protocol::MunicipalityCode {
@@ -197,6 +217,21 @@ impl Settings {
         let text = toml::to_string_pretty(self).map_err(std::io::Error::other)?;
         let header = "# VRS node settings. Every key can be overridden by VRS_<SECTION>__<KEY>.\n\n";
         std::fs::write(data_dir.join(SETTINGS_FILE), format!("{header}{text}"))
+    }
+}
+
+fn check_issuer(iss: &str) -> Result<(), ConfigError> {
+    let rest = iss.strip_prefix("https://").or_else(|| iss.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| {
+        !r.is_empty()
+            && !r.ends_with('/')
+            && r.len() <= 200
+            && r.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'"' | b'\\'))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid("certificates.issuer", "must be an http(s) URL without a trailing /, query or fragment"))
     }
 }
 
@@ -247,6 +282,14 @@ mod tests {
         assert!(s.validate().unwrap_err().to_string().contains("federation.inquiry_timeout_ms"));
         s.federation.inquiry_timeout_ms = 5_000;
         assert!(s.validate().is_ok());
+        assert_eq!(s.issuer(), "http://127.0.0.1:1");
+        for bad in ["vrs.example", "https://vrs.example/", "https://vrs.example/a?b", "ftp://x", "https://"] {
+            s.certificates.issuer = Some(bad.into());
+            assert!(s.validate().unwrap_err().to_string().contains("certificates.issuer"), "{bad}");
+        }
+        s.certificates.issuer = Some("https://vrs.example/131016".into());
+        assert!(s.validate().is_ok());
+        assert_eq!(s.issuer(), "https://vrs.example/131016");
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct NodeKeys {
     my_number_aead: aead::LessSafeKey,
     my_number_lookup: hmac::Key,
     row_digest: hmac::Key,
+    certificate_rid: hmac::Key,
     rng: SystemRandom,
 }
 
@@ -73,6 +74,7 @@ impl NodeKeys {
             ),
             my_number_lookup: hmac::Key::new(hmac::HMAC_SHA256, &derive(b"my-number lookup")),
             row_digest: hmac::Key::new(hmac::HMAC_SHA256, &derive(b"row digest")),
+            certificate_rid: hmac::Key::new(hmac::HMAC_SHA256, &derive(b"certificate rid")),
             rng: SystemRandom::new(),
         }
     }
@@ -125,6 +127,14 @@ impl NodeKeys {
     /// from the 10^11 possible numbers.
     pub fn my_number_lookup(&self, n: &MyNumber) -> Vec<u8> {
         hmac::sign(&self.my_number_lookup, n.expose().as_bytes()).as_ref().to_vec()
+    }
+
+    /// The SMART Health Card revocation id of a person: base64url of the first 64 bits of
+    /// HMAC-SHA256(node key, atena). Stable across key rotation of the card signer, and
+    /// without the node key it says nothing about who it is.
+    pub fn certificate_rid(&self, atena: &str) -> String {
+        let mac = hmac::sign(&self.certificate_rid, atena.as_bytes());
+        crate::certificates::jose::b64(&mac.as_ref()[..8])
     }
 
     /// A 16-byte keyed digest of a row's canonical fields (separated by 0x1F).

@@ -1,6 +1,7 @@
 //! What every handler shares.
 
 use super::inquiry_bulk_progress::BulkBatches;
+use crate::certificates::Issuer;
 use crate::config::Settings;
 use crate::crypto::NodeKeys;
 use crate::db::Pool;
@@ -27,4 +28,6 @@ pub struct AppState {
     pub outbox: Option<OutboxSender>,
     /// Progress of the bulk inquiries running or recently finished.
     pub bulk: Arc<BulkBatches>,
+    /// Signs vaccination certificates (SMART Health Cards).
+    pub issuer: Arc<Issuer>,
 }

@@ -1,12 +1,16 @@
 //! `POST /api/v1/vaccinations/{id}/corrections` and `/cancel` (staff): fixing flagged or
 //! wrong doses, with a required reason; the old values stay in the record's history.
+//! A change to what a certificate shows revokes the person's cards issued before it.
 
 use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
 use super::vaccinations::{parse_id, refusal};
+use crate::crypto::NodeKeys;
+use crate::db::revocations::{self, Reason};
 use crate::db::users::Role;
-use crate::db::vaccinations::take_write_lock;
+use crate::db::vaccinations::{VaccinationRow, by_id, take_write_lock};
+use crate::db::{DbConn, DbError, access_log};
 use crate::vaccinations::review::{self, Actor, Correction, ReviewError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -42,7 +46,12 @@ pub async fn correct(
         let row = conn
             .transaction(|c| {
                 take_write_lock(c)?;
-                review::correct(c, &state.products, today, &who, &id, &body)
+                let before = by_id(c, &id)?;
+                let after = review::correct(c, &state.products, today, &who, &id, &body)?;
+                if before.is_some_and(|b| card_fields(&b) != card_fields(&after)) {
+                    revoke_cards(c, &state.keys, &after, Reason::Corrected)?;
+                }
+                Ok(after)
             })
             .map_err(review_error)?;
         Ok(row.view())
@@ -72,11 +81,29 @@ pub async fn cancel(
         let row = conn
             .transaction(|c| {
                 take_write_lock(c)?;
-                review::cancel(c, &who, &id, &body.reason)
+                let row = review::cancel(c, &who, &id, &body.reason)?;
+                revoke_cards(c, &state.keys, &row, Reason::Cancelled)?;
+                Ok(row)
             })
             .map_err(review_error)?;
         Ok(row.view())
     })
     .await??;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// What a certificate shows of a dose.
+fn card_fields(r: &VaccinationRow) -> (i16, &str, &str, &str, &str) {
+    (r.dose_number, &r.vaccinated_on, &r.product, &r.lot, &r.site)
+}
+
+/// Revokes the person's SMART Health Cards when one was ever issued: their rid goes on the
+/// revocation list with a time one second ahead, so every card signed up to now (whose
+/// `nbf` is at most now) is revoked, and a card issued later carries an `nbf` no earlier.
+fn revoke_cards(c: &mut DbConn, keys: &NodeKeys, row: &VaccinationRow, reason: Reason) -> Result<(), DbError> {
+    let Some(atena) = row.atena.as_deref() else { return Ok(()) };
+    if !access_log::has_action(c, atena, "certificate.issued")? {
+        return Ok(());
+    }
+    revocations::add(c, &keys.certificate_rid(atena), crate::db::now() + 1, reason, &row.id)
 }

@@ -26,6 +26,15 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
     },
+    /// SMART Health Card signing on one thread, beside a bare ES256 signature.
+    Certificates {
+        /// Cards signed per figure.
+        #[arg(long, default_value_t = 5_000)]
+        count: u64,
+        /// Doses on each card.
+        #[arg(long, default_value_t = 3)]
+        doses: usize,
+    },
     /// Doses posted by concurrent clients over loopback HTTP, beside GET /health.
     Doses {
         /// Residents registered before the run.
@@ -59,6 +68,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
             bench_import(count, postgres_url.as_deref(), tmp.path())
         }
+        BenchCommand::Certificates { count, doses } => super::bench_certificates::run(count, doses),
         BenchCommand::Doses { residents, clients, seconds, max_doses, rate, checkpoints, dir } => {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;

@@ -26,6 +26,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::DemoData(args) => demo_data(args),
         Command::Bench(b) => super::bench::run(b),
+        Command::Certificate(c) => super::certificate::run(c),
     }
 }
 
@@ -50,6 +51,7 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
     settings.validate()?;
     NodeKeys::generate_file(&dir.join(KEY_FILE))?;
     NodeIdentity::create(dir, code)?;
+    crate::certificates::keys::IssuerKeys::load_or_create(dir)?;
     let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(dir);
     db::open(url, &settings.database.sqlite_synchronous, 1)?;
     settings.write(dir)?;

@@ -1,7 +1,9 @@
 //! The `vrs-node` command line (names fixed by interface.md).
 
 pub mod bench;
+pub mod bench_certificates;
 pub mod bench_doses;
+pub mod certificate;
 pub mod commands;
 pub mod load;
 
@@ -31,6 +33,9 @@ pub enum Command {
     Import(ImportCommand),
     /// Write a synthetic residents CSV (realistic names, valid identifiers).
     DemoData(DemoArgs),
+    /// Vaccination certificates (SMART Health Cards): verify a card, rotate the signing key.
+    #[command(subcommand)]
+    Certificate(certificate::CertificateCommand),
     /// Benchmarks that print figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),

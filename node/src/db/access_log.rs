@@ -29,6 +29,12 @@ pub fn record(conn: &mut DbConn, e: Entry<'_>) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Whether the log has an `action` about `atena` (e.g. a certificate was ever issued).
+pub fn has_action(conn: &mut DbConn, atena: &str, action: &str) -> Result<bool, DbError> {
+    let q = access_log::table.filter(access_log::atena.eq(atena)).filter(access_log::action.eq(action));
+    Ok(diesel::select(diesel::dsl::exists(q)).get_result(conn)?)
+}
+
 #[derive(Debug, Serialize, Queryable)]
 pub struct LogRow {
     pub id: i64,

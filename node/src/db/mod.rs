@@ -10,6 +10,7 @@ pub mod disclosures;
 pub mod group_commit;
 pub mod outbox;
 pub mod residents;
+pub mod revocations;
 pub mod schema;
 pub mod users;
 pub mod vaccinations;

@@ -155,6 +155,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    certificate_revocations (id) {
+        id -> BigInt,
+        rid -> Text,
+        revoked_at -> BigInt,
+        reason -> Text,
+        vaccination_id -> Text,
+    }
+}
+
 diesel::joinable!(my_numbers -> residents (atena));
 diesel::joinable!(protected_residents -> residents (atena));
 diesel::joinable!(disclosures -> residents (atena));
@@ -173,5 +183,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     vaccination_changes,
     outbox,
     protected_residents,
-    disclosures
+    disclosures,
+    certificate_revocations
 );
