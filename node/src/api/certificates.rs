@@ -9,13 +9,12 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::certificates::{Issued, qr, source};
 use crate::db::users::Role;
-use crate::db::{access_log, disclosures, revocations};
+use crate::db::{disclosures, revocations};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Instant;
-use vrs_protocol::Atena;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,8 +52,7 @@ async fn issue(
     form: Form,
 ) -> Result<(Issued, f64), ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
-    let atena = Atena::parse(&path)
-        .map_err(|_| ApiError::bad_request("invalid_atena", "個別宛名番号 must be 1 to 15 digits"))?;
+    let atena = super::residents::atena_in_path(&path)?;
     let holder_request = q.holder_request;
     web::block(move || -> Result<_, ApiError> {
         let start = Instant::now();
@@ -74,16 +72,7 @@ async fn issue(
         let nbf = crate::db::now().max(revocations::latest(&mut conn, &rid)?.unwrap_or(0));
         let issued = state.issuer.issue(nbf, Some(&rid), &person, &doses).map_err(ApiError::internal)?;
         let detail = format!("kid={} form={} holder_request={holder_request}", issued.kid, form.as_str());
-        access_log::record(
-            &mut conn,
-            access_log::Entry {
-                actor: &user.name,
-                role: user.role.as_str(),
-                action: "certificate.issued",
-                atena: Some(atena),
-                detail: Some(detail),
-            },
-        )?;
+        super::residents::log_read(&mut conn, &user, "certificate.issued", atena, Some(detail))?;
         Ok((issued, start.elapsed().as_secs_f64() * 1000.0))
     })
     .await?

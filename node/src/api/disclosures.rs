@@ -9,27 +9,15 @@
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::residents::{atena_in_path, log_read};
 use super::state::AppState;
-use crate::db::users::{Role, User};
+use crate::db::users::Role;
 use crate::db::vaccinations::take_write_lock;
-use crate::db::{DbConn, access_log, disclosures, residents};
+use crate::db::{disclosures, residents};
 use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use serde::Deserialize;
 use serde_json::json;
-use vrs_protocol::Atena;
-
-fn parse_atena(s: &str) -> Result<Atena, ApiError> {
-    Atena::parse(s).map_err(|_| ApiError::bad_request("invalid_atena", "個別宛名番号 must be 1 to 15 digits"))
-}
-
-fn log(conn: &mut DbConn, user: &User, action: &str, atena: &str, detail: Option<String>) -> Result<(), ApiError> {
-    access_log::record(
-        conn,
-        access_log::Entry { actor: &user.name, role: user.role.as_str(), action, atena: Some(atena), detail },
-    )?;
-    Ok(())
-}
 
 pub async fn list(
     state: web::Data<AppState>,
@@ -37,7 +25,7 @@ pub async fn list(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff, Role::Auditor])?.clone();
-    let atena = parse_atena(&path)?;
+    let atena = atena_in_path(&path)?;
     let body = web::block(move || -> Result<_, ApiError> {
         let mut conn = state.db.get()?;
         if !residents::exists(&mut conn, atena.as_str())? {
@@ -45,7 +33,7 @@ pub async fn list(
         }
         let rows = disclosures::for_resident(&mut conn, atena.as_str())?;
         let protected = disclosures::is_protected(&mut conn, atena.as_str())?;
-        log(&mut conn, &user, "resident.disclosures.read", atena.as_str(), None)?;
+        log_read(&mut conn, &user, "resident.disclosures.read", atena.as_str(), None)?;
         Ok(json!({"atena": atena.as_str(), "protected": protected, "disclosures": rows}))
     })
     .await??;
@@ -65,7 +53,7 @@ pub async fn set_protection(
     body: web::Json<Protection>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
-    let atena = parse_atena(&path)?;
+    let atena = atena_in_path(&path)?;
     let protected = body.protected;
     let changed = web::block(move || -> Result<_, ApiError> {
         let mut conn = state.db.get()?;
@@ -75,7 +63,7 @@ pub async fn set_protection(
                 return Err(ApiError::not_found("resident"));
             }
             let changed = disclosures::set_protected(conn, atena.as_str(), protected, &user.name)?;
-            log(conn, &user, "resident.protection", atena.as_str(), Some(format!("protected={protected}")))?;
+            log_read(conn, &user, "resident.protection", atena.as_str(), Some(format!("protected={protected}")))?;
             Ok(changed)
         })
     })
@@ -132,7 +120,7 @@ pub async fn resolve(
             let Some(atena) = disclosures::resolve(conn, id, &user.name, &note)? else {
                 return Err(ApiError::not_found("pending withheld inquiry"));
             };
-            log(conn, &user, "inquiry.withheld.resolved", &atena, Some(format!("disclosure_id={id}")))
+            log_read(conn, &user, "inquiry.withheld.resolved", &atena, Some(format!("disclosure_id={id}")))
         })
     })
     .await??;

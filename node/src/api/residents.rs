@@ -18,8 +18,7 @@ pub async fn get(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
-    let atena = Atena::parse(&path)
-        .map_err(|_| ApiError::bad_request("invalid_atena", "個別宛名番号 must be 1 to 15 digits"))?;
+    let atena = atena_in_path(&path)?;
     let view = web::block(move || -> Result<_, ApiError> {
         let mut conn = state.db.get()?;
         let view = residents::get(&mut conn, &state.keys, atena.as_str())?;
@@ -117,7 +116,19 @@ pub async fn search(
     Ok(HttpResponse::Ok().json(json!({ "results": views })))
 }
 
-fn log_read(conn: &mut DbConn, user: &User, action: &str, atena: &str, detail: Option<String>) -> Result<(), ApiError> {
+/// The 個別宛名番号 of a `/residents/{atena}/...` or `/certificates/{atena}` path.
+pub(super) fn atena_in_path(s: &str) -> Result<Atena, ApiError> {
+    Atena::parse(s).map_err(|_| ApiError::bad_request("invalid_atena", "個別宛名番号 must be 1 to 15 digits"))
+}
+
+/// One access-log row by the calling user about resident `atena`.
+pub(super) fn log_read(
+    conn: &mut DbConn,
+    user: &User,
+    action: &str,
+    atena: &str,
+    detail: Option<String>,
+) -> Result<(), ApiError> {
     access_log::record(
         conn,
         access_log::Entry { actor: &user.name, role: user.role.as_str(), action, atena: Some(atena), detail },
