@@ -3,7 +3,6 @@
 
 use crate::api::{self, error::ApiError, state::AppState};
 use crate::certificates::Issuer;
-use crate::certificates::keys::IssuerKeys;
 use crate::config::Settings;
 use crate::crypto::NodeKeys;
 use crate::db::{self, DatabaseUrl};
@@ -34,7 +33,7 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
     let products = Arc::new(ProductMaster::load(data_dir)?);
     crate::products::install((*products).clone());
     let metrics = Arc::new(Metrics::new()?);
-    let issuer = Issuer { keys: IssuerKeys::load_or_create(data_dir)?, iss: settings.issuer() };
+    let issuer = Issuer::from_data_dir(data_dir, settings.issuer())?;
     let doses = DoseWriter::start(pool.clone(), settings.municipality_code(), products.clone(), metrics.clone());
     Ok(AppState {
         settings,

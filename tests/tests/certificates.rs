@@ -36,6 +36,17 @@ fn python_verify(jwks: &Path, card: &Path) -> (bool, Vec<Value>, String) {
     (out.status.success(), lines, stderr)
 }
 
+/// Decodes a QR image with ZBar's `zbarimg` (Debian zbar-tools, installed by .ci/run).
+fn zbar_read(png: &Path) -> String {
+    let out = Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(png)
+        .output()
+        .expect("zbarimg must be installed (apt-get install zbar-tools): the QR image is read back independently");
+    assert!(out.status.success(), "zbarimg could not read the QR code: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 #[test]
 fn one_card_covers_doses_from_two_municipalities_and_an_independent_verifier_accepts_it() {
     let root = tempfile::tempdir().unwrap();
@@ -135,7 +146,17 @@ fn one_card_covers_doses_from_two_municipalities_and_an_independent_verifier_acc
     // The QR code, as PNG and SVG.
     let png = get(home, &format!("/api/v1/certificates/{}/qr.png", person.atena));
     assert_eq!(png.headers()["content-type"], "image/png");
-    assert_eq!(&png.bytes().unwrap()[1..4], b"PNG");
+    let png = png.bytes().unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    // A QR reader the project did not write (ZBar) reads the image back to the card.
+    std::fs::write(dir.join("qr.png"), &png).unwrap();
+    let scanned = zbar_read(&dir.join("qr.png"));
+    assert!(scanned.starts_with("shc:/"), "{scanned}");
+    let scanned_file = dir.join("scanned.shc");
+    std::fs::write(&scanned_file, &scanned).unwrap();
+    let (ok, lines, stderr) = python_verify(&dir.join("jwks.json"), &scanned_file);
+    assert!(ok, "the card read from the QR image was refused: {stderr}");
+    assert_eq!(lines[1..], expected[..], "the QR image carries the same doses");
     let svg = get(home, &format!("/api/v1/certificates/{}/qr.svg", person.atena));
     assert!(svg.text().unwrap().contains("<svg"));
 
@@ -160,6 +181,23 @@ fn one_card_covers_doses_from_two_municipalities_and_an_independent_verifier_acc
     assert!(at.parse::<i64>().unwrap() > card["nbf"].as_i64().unwrap(), "the earlier card is revoked");
     let again: Value = get(home, &format!("/api/v1/certificates/{}", person.atena)).json().unwrap();
     assert!(again["nbf"].as_i64().unwrap() >= at.parse::<i64>().unwrap(), "a new card is not");
+    // `certificate verify --crl` refuses the revoked card and accepts the new one.
+    std::fs::write(dir.join("crl.json"), crl.to_string()).unwrap();
+    let with_crl = |card: &str| {
+        Command::new(binary("vrs-node").unwrap())
+            .args(["certificate", "verify", "--jwks"])
+            .arg(dir.join("jwks.json"))
+            .arg("--crl")
+            .arg(dir.join("crl.json"))
+            .arg(card)
+            .output()
+            .unwrap()
+    };
+    let revoked = with_crl(card["shc"].as_str().unwrap());
+    assert!(!revoked.status.success());
+    assert!(String::from_utf8_lossy(&revoked.stderr).contains("revoked"), "{revoked:?}");
+    let fresh = with_crl(again["shc"].as_str().unwrap());
+    assert!(fresh.status.success(), "{}", String::from_utf8_lossy(&fresh.stderr));
 
     // A protected person: only on the holder's own request.
     let res = http()
@@ -186,4 +224,42 @@ fn one_card_covers_doses_from_two_municipalities_and_an_independent_verifier_acc
     assert_eq!(issued.len(), 5, "json, png, svg, after the correction, holder request");
     assert!(issued.iter().all(|r| r["atena"] == person.atena.as_str()));
     assert!(issued.iter().all(|r| !r["detail"].as_str().unwrap_or_default().contains(&person.my_number)));
+}
+
+#[test]
+fn a_rotated_signing_key_is_used_at_once_and_cards_of_the_old_key_still_verify() {
+    let root = tempfile::tempdir().unwrap();
+    let node = NodeProcess::start(root.path(), HOME, 5, None).unwrap();
+    let person = askable(&node).unwrap()[0].clone();
+    let site = add_user(&node, "site", "site").unwrap();
+    let (status, v) = give_dose(&node, &site, HOME, &person.coupon, 1, "2021-07-01").unwrap();
+    assert_eq!(status, 201, "{v}");
+    let card =
+        |node: &NodeProcess| -> Value { get(node, &format!("/api/v1/certificates/{}", person.atena)).json().unwrap() };
+    let before = card(&node);
+
+    // Rotated by the operator's command while the node runs; no restart.
+    let out = Command::new(binary("vrs-node").unwrap())
+        .args(["certificate", "rotate-key", "--data-dir"])
+        .arg(&node.data_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let new_kid = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_ne!(new_kid, before["kid"].as_str().unwrap());
+
+    let after = card(&node);
+    assert_eq!(after["kid"].as_str(), Some(new_kid.as_str()), "the next card is signed with the new key");
+    let jwks: Value = http().get(format!("{}/.well-known/jwks.json", node.url)).send().unwrap().json().unwrap();
+    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert_eq!(kids, [new_kid.as_str(), before["kid"].as_str().unwrap()], "current key first, the retired one kept");
+
+    let dir = root.path();
+    std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
+    for (name, c) in [("old.shc", &before), ("new.shc", &after)] {
+        std::fs::write(dir.join(name), c["shc"].as_str().unwrap()).unwrap();
+        let (ok, lines, stderr) = python_verify(&dir.join("jwks.json"), &dir.join(name));
+        assert!(ok, "{name} refused after the rotation: {stderr}");
+        assert_eq!(lines[0]["kid"], c["kid"]);
+    }
 }

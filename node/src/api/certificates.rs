@@ -146,7 +146,7 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 /// not depend on the signing key, so every key of this node has the same list.
 pub async fn crl(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let kid = path.strip_suffix(".json").unwrap_or_default().to_owned();
-    if !state.issuer.keys.jwks().iter().any(|k| k.kid == kid) {
+    if !state.issuer.keys().jwks().iter().any(|k| k.kid == kid) {
         return Err(ApiError::not_found("key"));
     }
     let db = state.db.clone();

@@ -42,7 +42,7 @@ impl IssuerKeys {
     }
 
     /// Retires the current key (its public half stays in the key set) and makes a new one.
-    /// Returns (old kid, new kid). A running node signs with the new key after a restart.
+    /// Returns (old kid, new kid). A running node notices the new file (see `Issuer::keys`).
     pub fn rotate(dir: &Path) -> anyhow::Result<(String, String)> {
         let old = Self::load(dir)?;
         let mut retired = old.retired.clone();

@@ -5,6 +5,7 @@
 //! `jose`, `numeric`, `card` and `qr` are pure codecs; `source` reads the database.
 
 pub mod card;
+pub mod crl;
 pub mod jose;
 pub mod keys;
 pub mod numeric;
@@ -13,6 +14,8 @@ pub mod source;
 
 use card::{Dose, Person};
 use keys::IssuerKeys;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 /// One issued card in every form the API hands out.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -27,20 +30,80 @@ pub struct Issued {
 }
 
 /// The node as a card issuer: its signing key, the retired keys and its `iss` URL.
+///
+/// A node reads its keys from its data dir and picks up `vrs-node certificate rotate-key`
+/// while it runs: before each use it compares the signing key file's identity (inode,
+/// size, modification time) with the one it loaded, one `stat` per card, and reloads when
+/// the file was replaced. A failed reload keeps the keys in use and says so in the log.
 #[derive(Debug)]
 pub struct Issuer {
-    pub keys: IssuerKeys,
     pub iss: String,
+    dir: Option<PathBuf>,
+    loaded: RwLock<(Option<FileStamp>, Arc<IssuerKeys>)>,
+}
+
+/// What identifies one version of the signing key file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileStamp { inode: m.ino(), len: m.len(), modified: m.modified().ok() })
+    }
 }
 
 impl Issuer {
+    /// An issuer with fixed keys (benchmarks, tests).
+    pub fn fixed(keys: IssuerKeys, iss: String) -> Self {
+        Issuer { iss, dir: None, loaded: RwLock::new((None, Arc::new(keys))) }
+    }
+
+    /// The node's issuer: its keys under `dir` (created on first use), followed as rotated.
+    pub fn from_data_dir(dir: &Path, iss: String) -> anyhow::Result<Self> {
+        let keys = IssuerKeys::load_or_create(dir)?;
+        let stamp = FileStamp::of(&dir.join(keys::SIGNING_KEY));
+        Ok(Issuer { iss, dir: Some(dir.to_owned()), loaded: RwLock::new((stamp, Arc::new(keys))) })
+    }
+
+    /// The keys to use now: reloaded first if the signing key file was replaced.
+    pub fn keys(&self) -> Arc<IssuerKeys> {
+        let current = || self.loaded.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let Some(dir) = &self.dir else { return current().1 };
+        let stamp = FileStamp::of(&dir.join(keys::SIGNING_KEY));
+        let (seen, keys) = current();
+        if stamp.is_none() || stamp == seen {
+            return keys;
+        }
+        let mut slot = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+        if slot.0 == stamp {
+            return slot.1.clone(); // another thread reloaded it meanwhile
+        }
+        match IssuerKeys::load(dir) {
+            Ok(fresh) => {
+                tracing::info!(kid = %fresh.signer.jwk().kid, "certificate signing key reloaded after rotation");
+                *slot = (stamp, Arc::new(fresh));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "certificate signing key changed but cannot be loaded; still signing with the previous key")
+            }
+        }
+        slot.1.clone()
+    }
+
     pub fn issue(&self, nbf: i64, rid: Option<&str>, person: &Person, doses: &[Dose]) -> anyhow::Result<Issued> {
+        let keys = self.keys();
         let claims = card::claims(&self.iss, nbf, rid, person, doses);
-        let jws = self.keys.signer.sign(&claims).map_err(|_| anyhow::anyhow!("ES256 signing failed"))?;
+        let jws = keys.signer.sign(&claims).map_err(|_| anyhow::anyhow!("ES256 signing failed"))?;
         Ok(Issued {
             shc: numeric::whole(&jws),
             chunks: numeric::chunks(&jws),
-            kid: self.keys.signer.jwk().kid.clone(),
+            kid: keys.signer.jwk().kid.clone(),
             nbf,
             jws,
         })
@@ -50,7 +113,7 @@ impl Issuer {
     /// list's counter once anything was revoked.
     pub fn jwks(&self, crl_version: i64) -> serde_json::Value {
         let keys: Vec<_> = self
-            .keys
+            .keys()
             .jwks()
             .into_iter()
             .map(|mut k| {

@@ -21,7 +21,7 @@ fn per_second(count: u64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::
 
 pub fn run(count: u64, doses: usize) -> anyhow::Result<()> {
     let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().map_err(|_| anyhow::anyhow!("keygen"))?)?;
-    let issuer = Issuer { keys: IssuerKeys { signer, retired: Vec::new() }, iss: "https://vrs.example/131016".into() };
+    let issuer = Issuer::fixed(IssuerKeys { signer, retired: Vec::new() }, "https://vrs.example/131016".into());
     let person = Person {
         family: "山田".into(),
         given: "太郎".into(),
@@ -39,10 +39,11 @@ pub fn run(count: u64, doses: usize) -> anyhow::Result<()> {
         .collect();
     let sample = issuer.issue(1_700_000_000, Some("AAAAAAAAAAA"), &person, &doses)?;
     let signing_input = sample.jws.rsplit_once('.').map(|(s, _)| s.to_owned()).unwrap_or_default();
-    let keys = issuer.keys.jwks();
+    let keys = issuer.keys().jwks();
+    let signer = issuer.keys();
 
     let base = per_second(count, || {
-        issuer.keys.signer.sign_raw(signing_input.as_bytes()).map(drop).map_err(|_| anyhow::anyhow!("sign"))
+        signer.signer.sign_raw(signing_input.as_bytes()).map(drop).map_err(|_| anyhow::anyhow!("sign"))
     })?;
     let cards = per_second(count, || issuer.issue(1_700_000_000, Some("AAAAAAAAAAA"), &person, &doses).map(drop))?;
     let with_png = per_second(count / 10 + 1, || {

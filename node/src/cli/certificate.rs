@@ -2,6 +2,7 @@
 //! key set, print the doses) and `vrs-node certificate rotate-key`.
 
 use crate::certificates::card;
+use crate::certificates::crl::Crl;
 use crate::certificates::jose::{self, Jwk};
 use crate::certificates::keys::IssuerKeys;
 use anyhow::{Context, bail};
@@ -19,6 +20,10 @@ pub enum CertificateCommand {
         /// Or this node's own keys (current and retired).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// The issuer's revocation list (`/.well-known/crl/{kid}.json`, saved to a file):
+        /// a card it revokes is refused.
+        #[arg(long)]
+        crl: Option<PathBuf>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -26,7 +31,7 @@ pub enum CertificateCommand {
         card: Vec<String>,
     },
     /// Retire the signing key (its public half stays in jwks.json) and create a new one;
-    /// a running node signs with the new key after a restart.
+    /// a running node signs with the new key from its next card on.
     RotateKey {
         #[arg(long)]
         data_dir: PathBuf,
@@ -35,10 +40,13 @@ pub enum CertificateCommand {
 
 pub fn run(cmd: CertificateCommand) -> anyhow::Result<()> {
     match cmd {
-        CertificateCommand::Verify { jwks, data_dir, json, card } => verify(jwks, data_dir, json, &card),
+        CertificateCommand::Verify { jwks, data_dir, crl, json, card } => {
+            let crl = crl.map(|f| read_crl(&f)).transpose()?;
+            verify(jwks, data_dir, crl.as_ref(), json, &card)
+        }
         CertificateCommand::RotateKey { data_dir } => {
             let (old, new) = IssuerKeys::rotate(&data_dir)?;
-            eprintln!("retired key {old} (still published); signing with {new} from the next start");
+            eprintln!("retired key {old} (still published); signing with {new} from the next card");
             println!("{new}");
             Ok(())
         }
@@ -92,7 +100,18 @@ fn read_input(args: &[String]) -> anyhow::Result<Input> {
     Ok(Input::Qr(qr))
 }
 
-fn verify(jwks: Option<PathBuf>, data_dir: Option<PathBuf>, json: bool, args: &[String]) -> anyhow::Result<()> {
+fn read_crl(file: &Path) -> anyhow::Result<Crl> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    Crl::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
+fn verify(
+    jwks: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    crl: Option<&Crl>,
+    json: bool,
+    args: &[String],
+) -> anyhow::Result<()> {
     let keys = trusted_keys(jwks, data_dir)?;
     let (kid, content) = match read_input(args)? {
         Input::Qr(parts) => {
@@ -102,6 +121,17 @@ fn verify(jwks: Option<PathBuf>, data_dir: Option<PathBuf>, json: bool, args: &[
         Input::Jws(jws) => jose::verify(&jws, &keys).and_then(|(kid, p)| Ok((kid, card::read(&p)?))),
     }
     .map_err(|e| anyhow::anyhow!("card refused: {e}"))?;
+    if let Some(crl) = crl {
+        if crl.kid != kid {
+            bail!("the revocation list is for key {}, the card was signed by {kid}", crl.kid);
+        }
+        let rid = content.rid.as_deref().unwrap_or_default();
+        match crl.revokes(rid, content.nbf) {
+            Some(Some(at)) => bail!("card refused: revoked (issued at {}, revoked from {at})", content.nbf),
+            Some(None) => bail!("card refused: revoked"),
+            None => {}
+        }
+    }
     print(&kid, &content, json);
     Ok(())
 }
