@@ -33,7 +33,7 @@ fn doses(n: usize) -> Vec<Dose> {
 }
 
 fn keys(i: &Issuer) -> Vec<Jwk> {
-    i.keys.jwks()
+    i.keys().jwks()
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn a_card_round_trips_through_its_qr_strings() {
     let card = i.issue(1_700_000_000, Some("rid0"), &person(), &doses(3)).unwrap();
     assert_eq!(card.chunks.len(), 1, "three doses fit one QR code ({} chars)", card.jws.len());
     let (kid, content) = verify(&[card.chunks[0].as_str()], &keys(&i)).unwrap();
-    assert_eq!(kid, i.keys.signer.jwk().kid);
+    assert_eq!(kid, i.keys().signer.jwk().kid);
     assert_eq!(content.doses, doses(3));
     assert_eq!(content.iss, i.iss);
     assert_eq!((content.nbf, content.rid.as_deref()), (1_700_000_000, Some("rid0")));
@@ -75,7 +75,7 @@ fn each_part_of_the_jws_is_covered() {
     let o: Vec<&str> = other.split('.').collect();
     // A header saying something else, another payload, another signature: all refused.
     let header = super::jose::b64(
-        format!(r#"{{"alg":"ES256","zip":"DEF","kid":"{}","x":1}}"#, i.keys.signer.jwk().kid).as_bytes(),
+        format!(r#"{{"alg":"ES256","zip":"DEF","kid":"{}","x":1}}"#, i.keys().signer.jwk().kid).as_bytes(),
     );
     for forged in [
         format!("{header}.{}.{}", parts[1], parts[2]),

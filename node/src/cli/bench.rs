@@ -34,6 +34,15 @@ pub enum BenchCommand {
         /// Doses on each card.
         #[arg(long, default_value_t = 3)]
         doses: usize,
+        /// Residents of the node the end-to-end phase issues cards from.
+        #[arg(long, default_value_t = 100_000)]
+        residents: u64,
+        /// People given three doses and then a card over HTTP in the end-to-end phase.
+        #[arg(long, default_value_t = 2_000)]
+        cards: u64,
+        /// Where the end-to-end node's database goes (default: a temp dir).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
     },
     /// Doses posted by concurrent clients over loopback HTTP, beside GET /health.
     Doses {
@@ -68,7 +77,12 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
             bench_import(count, postgres_url.as_deref(), tmp.path())
         }
-        BenchCommand::Certificates { count, doses } => super::bench_certificates::run(count, doses),
+        BenchCommand::Certificates { count, doses, residents, cards, dir } => {
+            let tmp =
+                tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
+            let http = super::bench_certificates::HttpPhase { residents, cards, dir: tmp.path().to_owned() };
+            super::bench_certificates::run(count, doses, &http)
+        }
         BenchCommand::Doses { residents, clients, seconds, max_doses, rate, checkpoints, dir } => {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;

@@ -2,11 +2,15 @@
 //! raw DEFLATE, ES256, `shc:/` numeric form), with and without the QR image, and verified,
 //! beside the floor: a bare ring ES256 signature over the same signing input.
 
+use super::bench_node::{BenchNode, CODE};
+use super::load;
 use crate::certificates::card::{Dose, Person};
 use crate::certificates::jose::Signer;
 use crate::certificates::keys::IssuerKeys;
 use crate::certificates::{Issuer, qr, verify};
-use std::time::Instant;
+use crate::db::users::Role;
+use anyhow::bail;
+use std::time::{Duration, Instant};
 
 fn per_second(count: u64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<f64> {
     for _ in 0..count.min(100) {
@@ -19,7 +23,7 @@ fn per_second(count: u64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::
     Ok(count as f64 / t.elapsed().as_secs_f64())
 }
 
-pub fn run(count: u64, doses: usize) -> anyhow::Result<()> {
+pub fn run(count: u64, doses: usize, http: &HttpPhase) -> anyhow::Result<()> {
     let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().map_err(|_| anyhow::anyhow!("keygen"))?)?;
     let issuer = Issuer::fixed(IssuerKeys { signer, retired: Vec::new() }, "https://vrs.example/131016".into());
     let person = Person {
@@ -75,5 +79,57 @@ pub fn run(count: u64, doses: usize) -> anyhow::Result<()> {
     row("card signed + QR PNG", with_png, "-", None);
     row("card verified (shc:/ -> doses)", verified, "-", None);
     println!("card / baseline ratio: {:.2}", cards / base);
+    end_to_end(http)
+}
+
+/// The end-to-end phase: a served node, cards issued over loopback HTTP.
+pub struct HttpPhase {
+    pub residents: u64,
+    pub cards: u64,
+    pub dir: std::path::PathBuf,
+}
+
+/// Issues each of `cards` people (three doses each, recorded through the API first) a card
+/// through `GET /api/v1/certificates/{atena}`: read the person and doses, sign, log the
+/// issue, answer. One client shows the time a desk waits; four show the node's rate.
+fn end_to_end(p: &HttpPhase) -> anyhow::Result<()> {
+    let node = BenchNode::start(&p.dir, p.residents, "background")?;
+    let people = &node.residents[..(p.cards as usize).min(node.residents.len())];
+    let n = people.len() as u64;
+    let site = node.token("bench-site", Role::Site)?;
+    let staff = node.token("bench-staff", Role::Staff)?;
+    let recorded = load::run(node.addr, 8, Duration::from_secs(600), n * 3, None, |c, i| {
+        let ((_, coupon), dose) = (&people[(i % n) as usize], i / n + 1);
+        let day = crate::today().to_unix_days() - 400 + (dose as i64 - 1) * 60;
+        let on = vrs_protocol::CivilDate::from_unix_days(day).map(|d| d.iso()).unwrap_or_default();
+        let body = format!(
+            r#"{{"ocr_line":"1{dose}{CODE}{coupon}","vaccinated_on":"{on}","product":"comirnaty","lot":"EY0779","site":"bench"}}"#
+        );
+        Ok(c.call("POST", "/api/v1/vaccinations", Some(&site), body.as_bytes())?.0 == 201)
+    })?;
+    if recorded.ok != n * 3 {
+        bail!("{} of {} doses were recorded before the certificates phase", recorded.ok, n * 3);
+    }
+    let issue = |clients: usize, suffix: &str| {
+        load::run(node.addr, clients, Duration::from_secs(600), n, None, |c, i| {
+            let path = format!("/api/v1/certificates/{}{suffix}", people[(i % n) as usize].0);
+            Ok(c.call("GET", &path, Some(&staff), b"")?.0 == 200)
+        })
+    };
+    let phases = [
+        ("card (JSON), 1 client", issue(1, "")?),
+        ("card (JSON), 4 clients", issue(4, "")?),
+        ("card as QR PNG, 1 client", issue(1, "/qr.png")?),
+    ];
+    println!();
+    println!("end to end over loopback HTTP: {} residents, {n} people with 3 doses each", p.residents);
+    println!("{:<28} {:>10} {:>9} {:>9} {:>8}", "phase", "cards/s", "p50 ms", "p99 ms", "failed");
+    for (name, r) in &phases {
+        let (rate, p50, p99) = (r.rate(), r.percentile_ms(0.5), r.percentile_ms(0.99));
+        println!("{name:<28} {rate:>10.0} {p50:>9.2} {p99:>9.2} {:>8}", r.failed);
+    }
+    if phases.iter().any(|(_, r)| r.failed > 0) {
+        bail!("some certificate requests failed");
+    }
     Ok(())
 }

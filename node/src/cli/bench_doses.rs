@@ -3,19 +3,14 @@
 //! and in the same run the same clients calling `GET /health`, so the ratio shows the
 //! cost of recording itself. Afterwards it counts the stored doses against the 201s.
 
+use super::bench_node::{BenchNode, CODE};
 use super::load::{self, LoadResult};
-use crate::config::{Secret, Settings};
-use crate::crypto::NodeKeys;
-use crate::db::schema::{residents, vaccinations};
-use crate::db::users::{self, Role};
-use crate::db::{self, DatabaseUrl};
-use crate::import::{ImportMode, ImportOptions, import_residents};
-use anyhow::{Context, bail};
+use crate::db::schema::vaccinations;
+use crate::db::users::Role;
+use anyhow::bail;
 use diesel::prelude::*;
-use std::net::TcpListener;
 use std::path::Path;
-use std::time::{Duration, Instant};
-use vrs_protocol::MunicipalityCode;
+use std::time::Duration;
 
 pub struct DoseBench {
     pub residents: u64,
@@ -28,26 +23,11 @@ pub struct DoseBench {
     pub checkpoints: String,
 }
 
-const CODE: &str = "141003"; // 横浜市, the municipality vrs-demo generates for the benchmarks
-
 pub fn run(b: &DoseBench, dir: &Path) -> anyhow::Result<()> {
-    let key_file = dir.join(crate::server::KEY_FILE);
-    NodeKeys::generate_file(&key_file)?;
-    let sqlite = dir.join("vrs.sqlite");
-    let coupons = load_residents(b.residents, dir, &NodeKeys::load(&key_file)?, &sqlite)?;
-    let mut settings = Settings { municipality: CODE.into(), ..Settings::default() };
-    settings.database.url = Secret(format!("sqlite://{}", sqlite.display()));
-    settings.database.pool_size = 16;
-    settings.database.sqlite_checkpoints = b.checkpoints.clone();
-    settings.validate()?;
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let addr = listener.local_addr()?;
-    settings.http.listen = addr.to_string();
-    let state = crate::server::open_state(dir, settings)?;
-    let token = users::add(&mut *state.db.get()?, "bench-site", Role::Site)?;
-    let pool = state.db.clone();
-    std::thread::spawn(move || actix_web::rt::System::new().block_on(crate::server::run(state, listener)));
-    wait_ready(addr)?;
+    let node = BenchNode::start(dir, b.residents, &b.checkpoints)?;
+    let token = node.token("bench-site", Role::Site)?;
+    let coupons: Vec<String> = node.residents.iter().map(|(_, c)| c.clone()).collect();
+    let (addr, pool) = (node.addr, node.pool.clone());
 
     let span = Duration::from_secs(b.seconds);
     let health = |rate| {
@@ -92,50 +72,6 @@ fn dose_body(coupons: &[String], n: u64) -> String {
         r#"{{"ocr_line":"1{dose}{CODE}{}","vaccinated_on":"{on}","product":"comirnaty","lot":"EY0779","site":"bench"}}"#,
         coupons[person]
     )
-}
-
-fn load_residents(count: u64, dir: &Path, keys: &NodeKeys, sqlite: &Path) -> anyhow::Result<Vec<String>> {
-    let csv = dir.join("residents.csv");
-    let t = Instant::now();
-    let opts = vrs_demo::DemoOptions {
-        municipality: MunicipalityCode::parse(CODE).context("constant code")?,
-        count,
-        seed: 11,
-        encoding: vrs_demo::Encoding::Utf8,
-        header: true,
-        error_rate: 0.0,
-        today: crate::today(),
-    };
-    vrs_demo::write_residents(&opts, std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&csv)?))?;
-    let pool = db::open(DatabaseUrl::Sqlite(sqlite.display().to_string()), "normal", 2)?;
-    let import = ImportOptions {
-        mode: ImportMode::AllOrNothing,
-        charset: None,
-        batch_rows: 2000,
-        max_rejections_reported: 10,
-        actor: "bench".into(),
-        role: "admin".into(),
-        today: crate::today(),
-    };
-    let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&csv)?);
-    let report = import_residents(&mut *pool.get()?, keys, input, &import, None)?;
-    if report.inserted != count {
-        bail!("the residents import stored {} of {count} rows", report.inserted);
-    }
-    eprintln!("{count} residents generated and imported in {:.0} s", t.elapsed().as_secs_f64());
-    Ok(residents::table.select(residents::coupon_number).order(residents::atena).load(&mut pool.get()?)?)
-}
-
-fn wait_ready(addr: std::net::SocketAddr) -> anyhow::Result<()> {
-    for _ in 0..100 {
-        if let Ok(mut c) = load::Conn::open(addr)
-            && c.call("GET", "/health", None, b"").is_ok()
-        {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    bail!("the node did not start listening")
 }
 
 fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged: u64) {

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_certificates;
 pub mod bench_doses;
+mod bench_node;
 pub mod certificate;
 pub mod commands;
 pub mod load;
