@@ -201,6 +201,21 @@ fn national_figures_equal_the_truth_and_a_missing_node_is_marked() {
     for n in nodes.as_array().unwrap() {
         assert!(n["stats_as_of"].is_string(), "{n}");
     }
+    // Sapporo revoked: no longer enrolled, so not missing, but its figures (kept in the
+    // sums: the doses were given) are still marked stale.
+    fed.coordinator.revoke("011002").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let out = loop {
+        let out = refresh(&fed);
+        if out["nodes_missing"] == json!([]) || std::time::Instant::now() > deadline {
+            break out;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200)); // the registry poll
+    };
+    assert_eq!((out["nodes_reported"].clone(), out["nodes_missing"].clone()), (json!(2), json!([])), "{out}");
+    let revoked = national(&fed, "/api/v1/stats");
+    assert_eq!(revoked["nodes_stale"], json!(["011002"]), "{revoked}");
+    assert_eq!(revoked["total_doses"], stats["total_doses"]);
     // Without a token: 401.
     let res = client().get(format!("{}/api/v1/stats", fed.coordinator.url)).send().unwrap();
     assert_eq!(res.status(), 401);

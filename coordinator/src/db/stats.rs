@@ -13,12 +13,13 @@ use vrs_protocol::{Message, MunicipalityCode};
 pub struct NodeFigures {
     pub municipality: MunicipalityCode,
     pub computed_at_ms: i64,
+    /// When the coordinator received them (its own clock, unlike `computed_at_ms`).
+    pub received_at_ms: i64,
     pub answer: StatsAnswer,
 }
 
 /// Saves the figures of several nodes in one transaction (one fsync for a batch).
 pub fn save(conn: &mut SqliteConnection, batch: &[NodeFigures]) -> Result<(), DbError> {
-    let now = super::now_ms();
     conn.immediate_transaction(|c| {
         for f in batch {
             let figures = Message::StatsAnswer(f.answer.clone())
@@ -29,7 +30,7 @@ pub fn save(conn: &mut SqliteConnection, batch: &[NodeFigures]) -> Result<(), Db
                 .values((
                     node_stats::municipality.eq(f.municipality.as_str()),
                     node_stats::computed_at_ms.eq(f.computed_at_ms),
-                    node_stats::received_at_ms.eq(now),
+                    node_stats::received_at_ms.eq(f.received_at_ms),
                     node_stats::doses_total.eq(i64::try_from(total).unwrap_or(i64::MAX)),
                     node_stats::figures.eq(figures),
                 ))
@@ -54,21 +55,21 @@ pub fn for_each_except(
     const PAGE: i64 = 64;
     let mut after = String::new();
     loop {
-        let rows: Vec<(String, i64, Vec<u8>)> = node_stats::table
-            .select((node_stats::municipality, node_stats::computed_at_ms, node_stats::figures))
+        let rows: Vec<(String, i64, i64, Vec<u8>)> = node_stats::table
+            .select((node_stats::municipality, node_stats::computed_at_ms, node_stats::received_at_ms, node_stats::figures))
             .filter(node_stats::municipality.gt(&after))
             .order(node_stats::municipality)
             .limit(PAGE)
             .load(conn)?;
         let Some(last) = rows.last().map(|r| r.0.clone()) else { return Ok(()) };
-        for (code, computed_at_ms, blob) in rows.into_iter().filter(|r| !skip.contains(&r.0)) {
+        for (code, computed_at_ms, received_at_ms, blob) in rows.into_iter().filter(|r| !skip.contains(&r.0)) {
             let municipality =
                 MunicipalityCode::parse(&code).map_err(|_| DbError::Corrupt("node_stats municipality"))?;
             let answer = match Message::decode_payload(Kind::StatsAnswer, &blob) {
                 Ok(Message::StatsAnswer(a)) => a,
                 _ => return Err(DbError::Corrupt("node_stats figures")),
             };
-            each(NodeFigures { municipality, computed_at_ms, answer });
+            each(NodeFigures { municipality, computed_at_ms, received_at_ms, answer });
         }
         after = last;
     }

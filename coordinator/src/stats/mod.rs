@@ -33,11 +33,13 @@ pub struct Current {
 }
 
 impl Current {
-    /// Enrolled or formerly reporting nodes whose figures are older than the last refresh.
+    /// Nodes whose figures in the sums were not received in the last refresh: enrolled
+    /// nodes that did not answer, and nodes revoked since they last reported (their
+    /// figures stay in the national sums — the doses were given — but are marked).
     pub fn stale(&self) -> Vec<String> {
         let Some(r) = &self.refresh else { return vec![] };
-        let missing: BTreeSet<&String> = r.nodes_missing.iter().collect();
-        self.summary.included.keys().map(|c| c.to_string()).filter(|c| missing.contains(c)).collect()
+        let s = &self.summary;
+        s.received.iter().filter(|(_, at)| **at < r.started_at_ms).map(|(c, _)| c.to_string()).collect()
     }
 }
 

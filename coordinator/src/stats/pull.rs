@@ -89,6 +89,7 @@ impl Stats {
             }
         };
         let computed_at_ms = i64::try_from(answer.computed_at_ms).unwrap_or(i64::MAX);
-        Ok(Pulled { figures: NodeFigures { municipality: code, computed_at_ms, answer }, bytes_sent, bytes_received })
+        let figures = NodeFigures { municipality: code, computed_at_ms, received_at_ms: crate::db::now_ms(), answer };
+        Ok(Pulled { figures, bytes_sent, bytes_received })
     }
 }

@@ -34,6 +34,8 @@ pub struct Summary {
     pub open: BTreeMap<OpenKey, u64>,
     /// Nodes whose figures are in here, with their as_of (unix ms).
     pub included: BTreeMap<MunicipalityCode, i64>,
+    /// When the coordinator received each node's figures (unix ms, its own clock).
+    pub received: BTreeMap<MunicipalityCode, i64>,
 }
 
 impl Summary {
@@ -43,6 +45,7 @@ impl Summary {
         let pref: u8 =
             crate::municipalities::lookup(f.municipality).and_then(|m| m.prefecture.parse().ok()).unwrap_or(0);
         self.included.insert(f.municipality, f.computed_at_ms);
+        self.received.insert(f.municipality, f.received_at_ms);
         for c in &f.answer.doses {
             let i = usize::from(c.dose_number.clamp(1, DOSES as u8)) - 1;
             let n = c.count;
