@@ -7,6 +7,7 @@ pub mod desk;
 pub mod fedbench;
 pub mod inquirybench;
 mod served;
+pub mod suite;
 pub mod webdriver;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
 use served::Served;

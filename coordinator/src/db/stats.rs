@@ -56,7 +56,12 @@ pub fn for_each_except(
     let mut after = String::new();
     loop {
         let rows: Vec<(String, i64, i64, Vec<u8>)> = node_stats::table
-            .select((node_stats::municipality, node_stats::computed_at_ms, node_stats::received_at_ms, node_stats::figures))
+            .select((
+                node_stats::municipality,
+                node_stats::computed_at_ms,
+                node_stats::received_at_ms,
+                node_stats::figures,
+            ))
             .filter(node_stats::municipality.gt(&after))
             .order(node_stats::municipality)
             .limit(PAGE)

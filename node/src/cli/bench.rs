@@ -2,6 +2,7 @@
 //! validate, seal, index, commit) and, in the same run, loads the same file with the
 //! sqlite3 CLI's `.import` (and `psql \copy` for PostgreSQL) as the baseline.
 
+use super::figures::Row;
 use crate::crypto::NodeKeys;
 use crate::db::{self, DatabaseUrl};
 use crate::import::{ImportMode, ImportOptions, import_residents};
@@ -64,6 +65,9 @@ pub enum BenchCommand {
         /// SQLite WAL checkpoints: background or inline (see database.sqlite_checkpoints).
         #[arg(long, default_value = "background")]
         checkpoints: String,
+        /// Run the node on this empty PostgreSQL database instead of SQLite.
+        #[arg(long)]
+        postgres_url: Option<String>,
         /// Where the databases go (default: a temp dir).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
@@ -83,10 +87,18 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let http = super::bench_certificates::HttpPhase { residents, cards, dir: tmp.path().to_owned() };
             super::bench_certificates::run(count, doses, &http)
         }
-        BenchCommand::Doses { residents, clients, seconds, max_doses, rate, checkpoints, dir } => {
+        BenchCommand::Doses { residents, clients, seconds, max_doses, rate, checkpoints, postgres_url, dir } => {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
-            let bench = super::bench_doses::DoseBench { residents, clients, seconds, max_doses, rate, checkpoints };
+            let bench = super::bench_doses::DoseBench {
+                residents,
+                clients,
+                seconds,
+                max_doses,
+                rate,
+                checkpoints,
+                postgres_url,
+            };
             super::bench_doses::run(&bench, tmp.path())
         }
     }
@@ -146,7 +158,14 @@ fn bench_import(count: u64, postgres_url: Option<&str>, dir: &Path) -> anyhow::R
         met: peak_mb < 300.0,
     });
     print_table(count, &figures);
-    Ok(())
+    let rows: Vec<Row> = figures
+        .iter()
+        .map(|f| {
+            let name = format!("{} [{count} rows]", f.name);
+            Row::new(&name, f.ours, f.baseline.as_ref().map(|(n, v)| (n.as_str(), *v)), &f.target, Some(f.met))
+        })
+        .collect();
+    super::figures::emit(&rows)
 }
 
 fn import_once(url: DatabaseUrl, csv: &Path, count: u64) -> anyhow::Result<f64> {
@@ -212,7 +231,7 @@ fn psql_copy(url: &str, csv: &Path, count: u64) -> anyhow::Result<f64> {
     Ok(count as f64 / secs)
 }
 
-fn peak_rss_kb() -> Option<u64> {
+pub(super) fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -3,6 +3,7 @@
 //! beside the floor: a bare ring ES256 signature over the same signing input.
 
 use super::bench_node::{BenchNode, CODE};
+use super::figures::Row;
 use super::load;
 use crate::certificates::card::{Dose, Person};
 use crate::certificates::jose::Signer;
@@ -79,6 +80,13 @@ pub fn run(count: u64, doses: usize, http: &HttpPhase) -> anyhow::Result<()> {
     row("card signed + QR PNG", with_png, "-", None);
     row("card verified (shc:/ -> doses)", verified, "-", None);
     println!("card / baseline ratio: {:.2}", cards / base);
+    super::figures::emit(&[Row::new(
+        &format!("certificates signed/s, one thread [{} doses]", doses.len()),
+        cards,
+        Some(("ring ES256 sign", base)),
+        ">= 1000/s",
+        Some(cards >= 1000.0),
+    )])?;
     end_to_end(http)
 }
 
@@ -93,7 +101,7 @@ pub struct HttpPhase {
 /// through `GET /api/v1/certificates/{atena}`: read the person and doses, sign, log the
 /// issue, answer. One client shows the time a desk waits; four show the node's rate.
 fn end_to_end(p: &HttpPhase) -> anyhow::Result<()> {
-    let node = BenchNode::start(&p.dir, p.residents, "background")?;
+    let node = BenchNode::start(&p.dir, p.residents, "background", None)?;
     let people = &node.residents[..(p.cards as usize).min(node.residents.len())];
     let n = people.len() as u64;
     let site = node.token("bench-site", Role::Site)?;
@@ -131,5 +139,10 @@ fn end_to_end(p: &HttpPhase) -> anyhow::Result<()> {
     if phases.iter().any(|(_, r)| r.failed > 0) {
         bail!("some certificate requests failed");
     }
-    Ok(())
+    let (one, png) = (&phases[0].1, &phases[2].1);
+    super::figures::emit(&[
+        Row::new("certificate over HTTP, p50 ms (1 client)", one.percentile_ms(0.5), None, "report", None),
+        Row::new("certificate over HTTP, p99 ms (1 client)", one.percentile_ms(0.99), None, "report", None),
+        Row::new("certificate + QR PNG over HTTP, p50 ms", png.percentile_ms(0.5), None, "report", None),
+    ])
 }

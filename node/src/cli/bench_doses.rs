@@ -4,6 +4,7 @@
 //! cost of recording itself. Afterwards it counts the stored doses against the 201s.
 
 use super::bench_node::{BenchNode, CODE};
+use super::figures::Row;
 use super::load::{self, LoadResult};
 use crate::db::schema::vaccinations;
 use crate::db::users::Role;
@@ -21,10 +22,12 @@ pub struct DoseBench {
     pub rate: f64,
     /// `database.sqlite_checkpoints` for the node under test.
     pub checkpoints: String,
+    /// An empty PostgreSQL database instead of SQLite.
+    pub postgres_url: Option<String>,
 }
 
 pub fn run(b: &DoseBench, dir: &Path) -> anyhow::Result<()> {
-    let node = BenchNode::start(dir, b.residents, &b.checkpoints)?;
+    let node = BenchNode::start(dir, b.residents, &b.checkpoints, b.postgres_url.as_deref())?;
     let token = node.token("bench-site", Role::Site)?;
     let coupons: Vec<String> = node.residents.iter().map(|(_, c)| c.clone()).collect();
     let (addr, pool) = (node.addr, node.pool.clone());
@@ -55,6 +58,8 @@ pub fn run(b: &DoseBench, dir: &Path) -> anyhow::Result<()> {
     let stored: i64 = vaccinations::table.count().get_result(&mut pool.get()?)?;
     let acknowledged = phases[1].1.ok + phases[3].1.ok;
     print(b, &phases, stored, acknowledged);
+    emit(b, &phases, stored, acknowledged)?;
+    footprint(b, dir, &pool)?;
     if stored as u64 != acknowledged {
         bail!("{acknowledged} doses acknowledged but {stored} stored");
     }
@@ -76,8 +81,12 @@ fn dose_body(coupons: &[String], n: u64) -> String {
 
 fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged: u64) {
     println!(
-        "doses benchmark: {} residents (SQLite, synchronous=full), {} clients, {} s per phase, paced at {}/s",
-        b.residents, b.clients, b.seconds, b.rate
+        "doses benchmark: {} residents ({}), {} clients, {} s per phase, paced at {}/s",
+        b.residents,
+        if b.postgres_url.is_some() { "PostgreSQL" } else { "SQLite, synchronous=full" },
+        b.clients,
+        b.seconds,
+        b.rate
     );
     println!("{:<28} {:>10} {:>9} {:>9} {:>8}", "phase", "req/s", "p50 ms", "p99 ms", "failed");
     for (name, r) in phases {
@@ -95,4 +104,62 @@ fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged
         "target >= 2,000 doses/s sustained, p99 < 50 ms at that rate, no failures: {}",
         if met { "met" } else { "NOT MET" }
     );
+}
+
+/// The suite's rows: throughput beside GET /health, paced p99 beside /health's, durability.
+fn emit(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged: u64) -> anyhow::Result<()> {
+    let (health, saturated, health_paced, paced) = (&phases[0].1, &phases[1].1, &phases[2].1, &phases[3].1);
+    let scale = format!("[{} residents, {} clients]", b.residents, b.clients);
+    let rows = [
+        Row::new(
+            &format!("doses recorded/s, closed loop {scale}"),
+            saturated.rate(),
+            Some(("GET /health", health.rate())),
+            ">= 2000/s",
+            Some(saturated.rate() >= 2000.0 && saturated.failed == 0),
+        ),
+        Row::new(
+            &format!("dose p99 ms at {}/s offered {scale}", b.rate),
+            paced.percentile_ms(0.99),
+            Some(("GET /health", health_paced.percentile_ms(0.99))),
+            "< 50 ms",
+            Some(paced.percentile_ms(0.99) < 50.0 && paced.rate() >= 0.95 * b.rate.min(2000.0) && paced.failed == 0),
+        ),
+        Row::new(
+            "doses stored / acknowledged",
+            stored as f64,
+            Some(("acknowledged", acknowledged as f64)),
+            "equal",
+            Some(stored as u64 == acknowledged),
+        ),
+    ];
+    super::figures::emit(&rows)
+}
+
+/// Peak memory of this process (the node and the load clients) and the database's size on
+/// disk at the end of the run, printed and emitted for the suite.
+fn footprint(b: &DoseBench, dir: &Path, pool: &crate::db::Pool) -> anyhow::Result<()> {
+    let peak_mb = super::bench::peak_rss_kb().map_or(f64::NAN, |kb| kb as f64 / 1024.0);
+    let disk_mb = match &mut *pool.get()? {
+        crate::db::DbConn::Postgresql(c) => {
+            #[derive(QueryableByName)]
+            struct Size {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let s: Size = diesel::sql_query("SELECT pg_database_size(current_database()) AS n").get_result(c)?;
+            s.n as f64 / 1e6
+        }
+        crate::db::DbConn::Sqlite(_) => {
+            let size = |name: &str| std::fs::metadata(dir.join(name)).map_or(0, |m| m.len());
+            (size("vrs.sqlite") + size("vrs.sqlite-wal")) as f64 / 1e6
+        }
+    };
+    let db = if b.postgres_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!("peak RSS of the node and its load clients: {peak_mb:.0} MB; {db} database on disk: {disk_mb:.0} MB");
+    let scale = format!("[{} residents, {db}]", b.residents);
+    super::figures::emit(&[
+        Row::new(&format!("peak RSS, node + clients (MB) {scale}"), peak_mb, None, "report", None),
+        Row::new(&format!("database on disk (MB) {scale}"), disk_mb, None, "report", None),
+    ])
 }

@@ -25,14 +25,18 @@ pub struct BenchNode {
 }
 
 impl BenchNode {
-    /// `checkpoints` is `database.sqlite_checkpoints` for the node under test.
-    pub fn start(dir: &Path, count: u64, checkpoints: &str) -> anyhow::Result<BenchNode> {
+    /// `checkpoints` is `database.sqlite_checkpoints` for the node under test; `postgres`
+    /// an empty PostgreSQL database to use instead of a SQLite file under `dir`.
+    pub fn start(dir: &Path, count: u64, checkpoints: &str, postgres: Option<&str>) -> anyhow::Result<BenchNode> {
         let key_file = dir.join(crate::server::KEY_FILE);
         NodeKeys::generate_file(&key_file)?;
-        let sqlite = dir.join("vrs.sqlite");
-        let residents = load_residents(count, dir, &NodeKeys::load(&key_file)?, &sqlite)?;
+        let url = match postgres {
+            Some(u) => u.to_owned(),
+            None => format!("sqlite://{}", dir.join("vrs.sqlite").display()),
+        };
+        let residents = load_residents(count, dir, &NodeKeys::load(&key_file)?, DatabaseUrl::parse(&url)?)?;
         let mut settings = Settings { municipality: CODE.into(), ..Settings::default() };
-        settings.database.url = Secret(format!("sqlite://{}", sqlite.display()));
+        settings.database.url = Secret(url);
         settings.database.pool_size = 16;
         settings.database.sqlite_checkpoints = checkpoints.to_owned();
         settings.validate()?;
@@ -52,7 +56,7 @@ impl BenchNode {
     }
 }
 
-fn load_residents(count: u64, dir: &Path, keys: &NodeKeys, sqlite: &Path) -> anyhow::Result<Vec<(String, String)>> {
+fn load_residents(count: u64, dir: &Path, keys: &NodeKeys, url: DatabaseUrl) -> anyhow::Result<Vec<(String, String)>> {
     let csv = dir.join("residents.csv");
     let t = Instant::now();
     let opts = vrs_demo::DemoOptions {
@@ -65,7 +69,7 @@ fn load_residents(count: u64, dir: &Path, keys: &NodeKeys, sqlite: &Path) -> any
         today: crate::today(),
     };
     vrs_demo::write_residents(&opts, std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&csv)?))?;
-    let pool = db::open(DatabaseUrl::Sqlite(sqlite.display().to_string()), "normal", 2)?;
+    let pool = db::open(url, "normal", 2)?;
     let import = ImportOptions {
         mode: ImportMode::AllOrNothing,
         charset: None,
@@ -80,7 +84,8 @@ fn load_residents(count: u64, dir: &Path, keys: &NodeKeys, sqlite: &Path) -> any
     if report.inserted != count {
         bail!("the residents import stored {} of {count} rows", report.inserted);
     }
-    eprintln!("{count} residents generated and imported in {:.0} s", t.elapsed().as_secs_f64());
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!("{count} residents generated and imported in {secs:.0} s ({:.0} rows/s)", count as f64 / secs);
     Ok(residents::table
         .select((residents::atena, residents::coupon_number))
         .order(residents::atena)

@@ -6,6 +6,7 @@ pub mod bench_doses;
 mod bench_node;
 pub mod certificate;
 pub mod commands;
+pub mod figures;
 pub mod load;
 
 use clap::{Args, Parser, Subcommand};

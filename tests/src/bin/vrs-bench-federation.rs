@@ -45,6 +45,10 @@ fn main() -> std::process::ExitCode {
     match fedbench::run(&opts) {
         Ok(table) => {
             print!("{}", table.render());
+            if let Err(e) = table.emit() {
+                eprintln!("cannot write the figures file: {e:#}");
+                return std::process::ExitCode::FAILURE;
+            }
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {

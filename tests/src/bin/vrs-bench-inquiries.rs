@@ -26,6 +26,10 @@ fn main() -> std::process::ExitCode {
     match inquirybench::run(&opts) {
         Ok(table) => {
             print!("{}", table.render());
+            if let Err(e) = table.emit() {
+                eprintln!("cannot write the figures file: {e:#}");
+                return std::process::ExitCode::FAILURE;
+            }
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {

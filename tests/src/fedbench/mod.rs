@@ -9,7 +9,7 @@ mod identity;
 mod phases;
 mod plan;
 pub mod procfs;
-mod report;
+pub mod report;
 mod setup;
 mod sim;
 mod stats_phase;

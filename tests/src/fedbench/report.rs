@@ -59,6 +59,27 @@ impl Table {
         });
     }
 
+    /// Gives the last row its target and whether it was met.
+    pub fn target(&mut self, target: &str, met: bool) {
+        if let Some(r) = self.rows.last_mut() {
+            r.target = target.into();
+            r.met = if met { "yes" } else { "NO" }.into();
+        }
+    }
+
+    /// Appends the rows as JSON lines to the file `VRSBENCH_FIGURES` names, if set, for
+    /// `vrs-bench all` to gather (the same form `vrs-node bench` writes).
+    pub fn emit(&self) -> anyhow::Result<()> {
+        let Some(path) = std::env::var_os("VRSBENCH_FIGURES") else { return Ok(()) };
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        for r in &self.rows {
+            let line = serde_json::json!({"figure": r.figure, "ours": r.ours, "baseline": r.baseline,
+                                          "ratio": r.ratio, "target": r.target, "met": r.met});
+            std::io::Write::write_all(&mut f, format!("{line}\n").as_bytes())?;
+        }
+        Ok(())
+    }
+
     pub fn render(&self) -> String {
         let head = ["figure", "ours", "baseline", "ratio", "target", "met"];
         let cells: Vec<[&str; 6]> = self
