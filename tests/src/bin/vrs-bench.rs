@@ -5,6 +5,7 @@
 //! target/release/vrs-bench all                 # the issues' sizes, about an hour on 2 cores
 //! target/release/vrs-bench all --size smoke    # a minute or two: checks the suite works
 //! target/release/vrs-bench yokohama            # 3.77 M residents on PostgreSQL + a peak day
+//! target/release/vrs-bench scaling             # import and federation at three sizes each
 //! ```
 //!
 //! PostgreSQL: `--postgres-url` (a server where benchmark databases may be created and
@@ -42,6 +43,8 @@ enum Cmd {
     },
     /// 3,770,000 residents on PostgreSQL, then a day of Yokohama's 2021 peak doses.
     Yokohama,
+    /// The import at 100 k, 1 M and 3.77 M residents; the federation at 100, 500, 1,741 nodes.
+    Scaling,
 }
 
 fn main() -> std::process::ExitCode {
@@ -67,6 +70,7 @@ fn run(a: Args) -> anyhow::Result<bool> {
     let (title, steps) = match a.command {
         Cmd::All { size } => (format!("all benchmarks, {size:?} size"), suite::all_steps(size, Some(&pg))?),
         Cmd::Yokohama => ("Yokohama-size run".to_owned(), suite::yokohama_steps(&pg)?),
+        Cmd::Scaling => ("cost against size".to_owned(), suite::scaling_steps()),
     };
     let _ = std::fs::remove_file(&a.log);
     let table = suite::run(&bin_dir, &steps, &a.log)?;
