@@ -80,16 +80,9 @@ fn join(args: JoinArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logging(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
-}
-
 fn serve(data_dir: &Path) -> anyhow::Result<()> {
     let settings = Settings::load(data_dir)?;
-    init_logging(&settings);
+    vrs_telemetry::logging::init(&settings.log.format, &settings.log.level);
     let addr = settings.http_listen()?;
     let mut state = server::open_state(data_dir, settings)?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
