@@ -60,7 +60,7 @@ fn revoke(dir: &DataDir, municipality: &str) -> anyhow::Result<()> {
 }
 
 fn user_add(dir: &DataDir, name: &str, role: &str) -> anyhow::Result<()> {
-    let role = Role::parse(role).context("--role must be national")?;
+    let role = Role::parse(role).context("--role must be national or monitoring")?;
     if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         bail!("--name must be 1 to 100 printable characters");
     }

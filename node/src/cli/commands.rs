@@ -113,7 +113,7 @@ fn open_db(data_dir: &Path) -> anyhow::Result<(Settings, db::Pool)> {
 }
 
 fn user_add(data_dir: &Path, name: &str, role: &str) -> anyhow::Result<()> {
-    let role = Role::parse(role).context("--role must be admin, staff, site or auditor")?;
+    let role = Role::parse(role).context("--role must be admin, staff, site, auditor or monitoring")?;
     if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         bail!("--name must be 1 to 100 printable characters");
     }
