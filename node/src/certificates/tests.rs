@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 fn issuer() -> Issuer {
     let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap();
-    Issuer { keys: IssuerKeys { signer, retired: Vec::new() }, iss: "https://vrs.example/131016".into() }
+    Issuer { keys: IssuerKeys { signer, retired: Vec::new(), created: None }, iss: "https://vrs.example/131016".into() }
 }
 
 fn person() -> Person {

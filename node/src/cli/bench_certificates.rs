@@ -21,7 +21,10 @@ fn per_second(count: u64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::
 
 pub fn run(count: u64, doses: usize) -> anyhow::Result<()> {
     let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().map_err(|_| anyhow::anyhow!("keygen"))?)?;
-    let issuer = Issuer { keys: IssuerKeys { signer, retired: Vec::new() }, iss: "https://vrs.example/131016".into() };
+    let issuer = Issuer {
+        keys: IssuerKeys { signer, retired: Vec::new(), created: None },
+        iss: "https://vrs.example/131016".into(),
+    };
     let person = Person {
         family: "山田".into(),
         given: "太郎".into(),
