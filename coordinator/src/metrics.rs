@@ -54,6 +54,9 @@ impl Metrics {
             }
             routing_seconds.with_label_values(&[kind.as_str()]);
         }
+        for channel in ["envelope", "registry"] {
+            inflight.with_label_values(&[channel]);
+        }
         for c in [
             Box::new(nodes_connected.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(nodes_enrolled.clone()),

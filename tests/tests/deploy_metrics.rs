@@ -39,6 +39,8 @@ fn alerts_and_dashboards_name_only_exported_metrics() {
     assert_eq!(client.get(format!("{}/metrics", node.url)).send().unwrap().status(), 401);
     let residents = client.get(format!("{}/api/v1/residents/1", node.url)).bearer_auth(&monitoring).send().unwrap();
     assert_eq!(residents.status(), 403);
+    let products = client.get(format!("{}/api/v1/products", node.url)).bearer_auth(&monitoring).send().unwrap();
+    assert_eq!(products.status(), 403, "monitoring reads /metrics and nothing else");
     let node_text = metrics(&node.url, Some(&monitoring));
     let exported: BTreeSet<String> =
         exported_names(&node_text).union(&exported_names(&metrics(&coordinator.url, None))).cloned().collect();
