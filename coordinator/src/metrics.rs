@@ -46,6 +46,17 @@ impl Metrics {
             &["method", "route", "status"],
         )?;
         let inflight = IntGaugeVec::new(Opts::new("requests_in_flight", "Inbound p2p requests"), &["channel"])?;
+        // Every kind with the plain outcomes, and its latency, exist from the start at zero,
+        // so that dashboards and `increase()` see them before the first envelope.
+        for kind in vrs_protocol::messages::Kind::ALL {
+            for outcome in ["forwarded", "queued", "delivered", "expired"] {
+                messages.with_label_values(&[kind.as_str(), outcome]);
+            }
+            routing_seconds.with_label_values(&[kind.as_str()]);
+        }
+        for channel in ["envelope", "registry"] {
+            inflight.with_label_values(&[channel]);
+        }
         for c in [
             Box::new(nodes_connected.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(nodes_enrolled.clone()),

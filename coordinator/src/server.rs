@@ -142,6 +142,8 @@ fn http_server(
                     Ok(res)
                 }
             })
+            // Outermost, so that the access log line above runs in the request's span.
+            .wrap(actix_web::middleware::from_fn(vrs_telemetry::request_id::middleware))
             .configure(api::routes)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("route")) }))
     })

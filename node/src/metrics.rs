@@ -2,8 +2,10 @@
 //! Labels never carry personal data: routes are patterns (`/api/v1/residents/{atena}`).
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
+
+pub use crate::db::outbox::Backlog as OutboxBacklog;
 
 pub struct Metrics {
     pub registry: Registry,
@@ -13,7 +15,20 @@ pub struct Metrics {
     pub doses: IntCounterVec,
     pub dose_rules: IntCounterVec,
     pub dose_batch_size: Histogram,
+    /// Files imported (residents, vaccinations) by outcome: `committed` or `refused`
+    /// (nothing written: an all-or-nothing import with a bad row, or an unreadable file).
+    pub imports: IntCounterVec,
+    pub import_rejected_rows: IntCounterVec,
+    /// Set at each scrape (`set_operations`): the federation link, the outbox, the key.
+    pub federation_joined: IntGauge,
+    pub coordinator_connected: IntGauge,
+    pub outbox_messages: IntGaugeVec,
+    pub outbox_oldest_pending_age: IntGauge,
+    pub certificate_key_created: IntGauge,
 }
+
+/// The import kinds and outcomes, created at zero so that `increase()` sees the first one.
+const IMPORT_KINDS: [&str; 2] = ["residents", "vaccinations"];
 
 impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
@@ -44,6 +59,38 @@ impl Metrics {
             HistogramOpts::new("dose_commit_batch_size", "Doses committed together by the dose writer")
                 .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
         )?;
+        let imports = IntCounterVec::new(
+            Opts::new("imports_total", "Imported files by kind and outcome (committed, or refused: nothing written)"),
+            &["kind", "outcome"],
+        )?;
+        let import_rejected_rows = IntCounterVec::new(
+            Opts::new("import_rejected_rows_total", "Rows rejected by imports (written or not), by kind"),
+            &["kind"],
+        )?;
+        for outcome in ["inserted", "updated", "unchanged", "rejected"] {
+            import_rows.with_label_values(&[outcome]);
+        }
+        for kind in IMPORT_KINDS {
+            import_rejected_rows.with_label_values(&[kind]);
+            for outcome in ["committed", "refused"] {
+                imports.with_label_values(&[kind, outcome]);
+            }
+        }
+        let federation_joined = IntGauge::new("federation_joined", "1 if the node has joined a federation")?;
+        let coordinator_connected =
+            IntGauge::new("coordinator_connected", "1 while the link to the coordinator is up")?;
+        let outbox_messages = IntGaugeVec::new(
+            Opts::new("outbox_messages", "Doses for other municipalities not delivered: pending, or refused for good"),
+            &["state"],
+        )?;
+        let outbox_oldest_pending_age = IntGauge::new(
+            "outbox_oldest_pending_age_seconds",
+            "Age of the oldest undelivered outbox message (0 when none waits)",
+        )?;
+        let certificate_key_created = IntGauge::new(
+            "certificate_signing_key_created_timestamp_seconds",
+            "Unix time the certificate signing key in use was made (rotate with vrs-node certificate rotate-key)",
+        )?;
         for status in crate::vaccinations::Status::ALL {
             doses.with_label_values(&[status.as_str()]);
         }
@@ -57,7 +104,57 @@ impl Metrics {
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(import_rows.clone()))?;
         registry.register(Box::new(db_pool.clone()))?;
-        Ok(Metrics { registry, http_duration, import_rows, db_pool, doses, dose_rules, dose_batch_size })
+        registry.register(Box::new(imports.clone()))?;
+        registry.register(Box::new(import_rejected_rows.clone()))?;
+        registry.register(Box::new(federation_joined.clone()))?;
+        registry.register(Box::new(coordinator_connected.clone()))?;
+        registry.register(Box::new(outbox_messages.clone()))?;
+        registry.register(Box::new(outbox_oldest_pending_age.clone()))?;
+        registry.register(Box::new(certificate_key_created.clone()))?;
+        Ok(Metrics {
+            registry,
+            http_duration,
+            import_rows,
+            db_pool,
+            doses,
+            dose_rules,
+            dose_batch_size,
+            imports,
+            import_rejected_rows,
+            federation_joined,
+            coordinator_connected,
+            outbox_messages,
+            outbox_oldest_pending_age,
+            certificate_key_created,
+        })
+    }
+
+    /// Counts one imported file of `kind` (`residents`, `vaccinations`).
+    pub fn record_import_file(&self, kind: &str, committed: bool, rejected_rows: u64) {
+        let outcome = if committed { "committed" } else { "refused" };
+        self.imports.with_label_values(&[kind, outcome]).inc();
+        self.import_rejected_rows.with_label_values(&[kind]).inc_by(rejected_rows);
+    }
+
+    /// The gauges read at scrape time: federation link, outbox backlog, signing key.
+    pub fn set_operations(
+        &self,
+        joined: bool,
+        connected: bool,
+        backlog: Option<OutboxBacklog>,
+        key_created: Option<i64>,
+    ) {
+        self.federation_joined.set(i64::from(joined));
+        self.coordinator_connected.set(i64::from(connected));
+        if let Some(b) = backlog {
+            self.outbox_messages.with_label_values(&["pending"]).set(b.pending);
+            self.outbox_messages.with_label_values(&["refused"]).set(b.refused);
+            let age = b.oldest_pending_at.map_or(0, |at| (crate::db::now() - at).max(0));
+            self.outbox_oldest_pending_age.set(age);
+        }
+        if let Some(created) = key_created {
+            self.certificate_key_created.set(created);
+        }
     }
 
     pub fn record_import(&self, inserted: u64, updated: u64, unchanged: u64, rejected: u64) {

@@ -87,6 +87,8 @@ pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> 
                     Ok(res)
                 }
             })
+            // Outermost, so that the access log line above runs in the request's span.
+            .wrap(actix_web::middleware::from_fn(vrs_telemetry::request_id::middleware))
             .configure(api::routes)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("route")) }))
     })

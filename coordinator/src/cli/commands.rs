@@ -60,7 +60,7 @@ fn revoke(dir: &DataDir, municipality: &str) -> anyhow::Result<()> {
 }
 
 fn user_add(dir: &DataDir, name: &str, role: &str) -> anyhow::Result<()> {
-    let role = Role::parse(role).context("--role must be national")?;
+    let role = Role::parse(role).context("--role must be national or monitoring")?;
     if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         bail!("--name must be 1 to 100 printable characters");
     }
@@ -70,17 +70,10 @@ fn user_add(dir: &DataDir, name: &str, role: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logging(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
-}
-
 fn serve(dir: &DataDir) -> anyhow::Result<()> {
     let (settings, pool) = open(dir)?;
     drop(pool);
-    init_logging(&settings);
+    vrs_telemetry::logging::init(&settings.log.format, &settings.log.level);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = runtime.block_on(crate::server::run(dir, settings, crate::server::shutdown_signal(), |_| {}));
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));

@@ -66,7 +66,7 @@ pub enum UserCommand {
         data_dir: PathBuf,
         #[arg(long)]
         name: String,
-        /// national (statistics and federation status).
+        /// national (statistics and federation status) or monitoring (reads /metrics only).
         #[arg(long)]
         role: String,
     },

@@ -10,16 +10,23 @@ use ring::rand::{SecureRandom, SystemRandom};
 pub enum Role {
     /// Statistics and federation status only.
     National,
+    /// Reads `/metrics` only (Prometheus on a non-loopback listener).
+    Monitoring,
 }
 
 impl Role {
     pub fn parse(s: &str) -> Option<Role> {
-        (s == "national").then_some(Role::National)
+        match s {
+            "national" => Some(Role::National),
+            "monitoring" => Some(Role::Monitoring),
+            _ => None,
+        }
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::National => "national",
+            Role::Monitoring => "monitoring",
         }
     }
 }

@@ -10,6 +10,10 @@ pub struct StatsMetrics {
     pub nodes_missing: IntGauge,
     pub bytes_received: IntCounter,
     pub missed: IntCounterVec,
+    /// When the served figures were last refreshed; the stale-statistics alert compares
+    /// its age with the refresh interval.
+    pub last_refresh: IntGauge,
+    pub refresh_interval: IntGauge,
 }
 
 impl StatsMetrics {
@@ -26,12 +30,25 @@ impl StatsMetrics {
                 Opts::new("stats_nodes_missed_total", "Nodes that gave no figures in a refresh, by reason"),
                 &["reason"],
             )?,
+            last_refresh: IntGauge::new(
+                "stats_last_refresh_timestamp_seconds",
+                "Unix time the last statistics refresh finished (the coordinator's start until one has)",
+            )?,
+            refresh_interval: IntGauge::new(
+                "stats_refresh_interval_seconds",
+                "Configured seconds between scheduled refreshes (0: only on request)",
+            )?,
         };
+        for reason in super::pull::Missed::ALL {
+            m.missed.with_label_values(&[reason.as_str()]);
+        }
         registry.register(Box::new(m.refresh_seconds.clone()))?;
         registry.register(Box::new(m.nodes_reported.clone()))?;
         registry.register(Box::new(m.nodes_missing.clone()))?;
         registry.register(Box::new(m.bytes_received.clone()))?;
         registry.register(Box::new(m.missed.clone()))?;
+        registry.register(Box::new(m.last_refresh.clone()))?;
+        registry.register(Box::new(m.refresh_interval.clone()))?;
         Ok(m)
     }
 

@@ -78,6 +78,9 @@ impl Stats {
         registry: &prometheus::Registry,
     ) -> anyhow::Result<Arc<Self>> {
         let metrics = StatsMetrics::new(registry)?;
+        metrics.refresh_interval.set(i64::try_from(settings.refresh_interval_secs).unwrap_or(i64::MAX));
+        // Until a refresh has finished, the figures' age counts from the start.
+        metrics.last_refresh.set(crate::db::now_ms() / 1000);
         let stats = Arc::new(Stats {
             fed,
             keys,
@@ -123,6 +126,9 @@ impl Stats {
     fn publish(&self, summary: Summary, refresh: Option<Refresh>) {
         let missing = refresh.as_ref().map_or(0, |r| r.nodes_missing.len());
         self.metrics.nodes_missing.set(i64::try_from(missing).unwrap_or(i64::MAX));
+        if let Some(r) = &refresh {
+            self.metrics.last_refresh.set(r.finished_at_ms / 1000);
+        }
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Current { summary, refresh });
     }
 

@@ -22,6 +22,9 @@ pub enum Missed {
 }
 
 impl Missed {
+    pub const ALL: [Missed; 5] =
+        [Missed::Disconnected, Missed::Timeout, Missed::Refused, Missed::BadAnswer, Missed::Seal];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Missed::Disconnected => "disconnected",

@@ -5,6 +5,7 @@
 
 mod classification;
 mod cli;
+mod deploy_config;
 mod http;
 mod routing;
 mod support;

@@ -59,6 +59,7 @@ pub async fn import(
             for o in &report.outcomes {
                 state.metrics.record_dose(o);
             }
+            state.metrics.record_import_file("vaccinations", report.committed, report.rejected_total);
             if report.committed {
                 Ok(HttpResponse::Ok().json(&report))
             } else {
@@ -71,6 +72,7 @@ pub async fn import(
             }
         }
         Err(BatchError::File(r)) => {
+            state.metrics.record_import_file("vaccinations", false, 1);
             Err(ApiError::unprocessable("invalid_csv", format!("{}; nothing was written", r.message))
                 .with("rejected", json!([r]))
                 .with("rejected_total", json!(1)))

@@ -27,5 +27,17 @@ pub async fn metrics(state: web::Data<AppState>, caller: Option<Caller>) -> Resu
         return Err(ApiError::unauthorized());
     }
     state.metrics.set_pool_state(state.db.state());
+    let db = state.clone();
+    // A database that cannot answer leaves the outbox gauges as they were; /health says why.
+    let backlog = web::block(move || db.db.get().ok().and_then(|mut c| crate::db::outbox::backlog(&mut c).ok()))
+        .await
+        .unwrap_or(None);
+    let key_created = state.issuer.keys().created.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    state.metrics.set_operations(
+        state.federation.is_some(),
+        state.federation.as_ref().is_some_and(|f| f.is_connected()),
+        backlog,
+        key_created.and_then(|d| i64::try_from(d.as_secs()).ok()),
+    );
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render()))
 }

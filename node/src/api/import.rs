@@ -104,6 +104,7 @@ fn respond(state: &AppState, result: Result<ImportReport, ImportError>) -> Resul
     match result {
         Ok(r) => {
             state.metrics.record_import(r.inserted, r.updated, r.unchanged, r.rejected_total);
+            state.metrics.record_import_file("residents", r.committed, r.rejected_total);
             if r.committed {
                 Ok(HttpResponse::Ok().json(json!({
                     "import_id": r.import_id,
@@ -123,6 +124,7 @@ fn respond(state: &AppState, result: Result<ImportReport, ImportError>) -> Resul
             }
         }
         Err(ImportError::File(rejection)) => {
+            state.metrics.record_import_file("residents", false, 1);
             Err(ApiError::unprocessable("invalid_csv", format!("{}; nothing was written", rejection.message))
                 .with("rejected", json!([rejection]))
                 .with("rejected_total", json!(1)))

@@ -14,6 +14,9 @@ pub const RETIRED_KEYS: &str = "keys/shc-retired.json";
 pub struct IssuerKeys {
     pub signer: Signer,
     pub retired: Vec<Jwk>,
+    /// When the signing key was made (its file's modification time: written once, then
+    /// only replaced by `rotate-key`); the key-age alert reads it from /metrics.
+    pub created: Option<std::time::SystemTime>,
 }
 
 impl IssuerKeys {
@@ -31,7 +34,8 @@ impl IssuerKeys {
         let path = dir.join(SIGNING_KEY);
         let pkcs8 = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let signer = Signer::from_pkcs8(&pkcs8).with_context(|| format!("{}", path.display()))?;
-        Ok(IssuerKeys { signer, retired: read_retired(dir)? })
+        let created = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        Ok(IssuerKeys { signer, retired: read_retired(dir)?, created })
     }
 
     /// Every public key that verifies this node's cards: the current one first.

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 fn issuer() -> Issuer {
     let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().unwrap()).unwrap();
-    Issuer::fixed(IssuerKeys { signer, retired: Vec::new() }, "https://vrs.example/131016".into())
+    Issuer::fixed(IssuerKeys { signer, retired: Vec::new(), created: None }, "https://vrs.example/131016".into())
 }
 
 fn person() -> Person {

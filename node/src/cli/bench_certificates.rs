@@ -26,7 +26,8 @@ fn per_second(count: u64, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::
 
 pub fn run(count: u64, doses: usize, http: &HttpPhase) -> anyhow::Result<()> {
     let signer = Signer::from_pkcs8(&Signer::generate_pkcs8().map_err(|_| anyhow::anyhow!("keygen"))?)?;
-    let issuer = Issuer::fixed(IssuerKeys { signer, retired: Vec::new() }, "https://vrs.example/131016".into());
+    let issuer =
+        Issuer::fixed(IssuerKeys { signer, retired: Vec::new(), created: None }, "https://vrs.example/131016".into());
     let person = Person {
         family: "山田".into(),
         given: "太郎".into(),

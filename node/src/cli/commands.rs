@@ -80,16 +80,9 @@ fn join(args: JoinArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn init_logging(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log.level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
-}
-
 fn serve(data_dir: &Path) -> anyhow::Result<()> {
     let settings = Settings::load(data_dir)?;
-    init_logging(&settings);
+    vrs_telemetry::logging::init(&settings.log.format, &settings.log.level);
     let addr = settings.http_listen()?;
     let mut state = server::open_state(data_dir, settings)?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
@@ -120,7 +113,7 @@ fn open_db(data_dir: &Path) -> anyhow::Result<(Settings, db::Pool)> {
 }
 
 fn user_add(data_dir: &Path, name: &str, role: &str) -> anyhow::Result<()> {
-    let role = Role::parse(role).context("--role must be admin, staff, site or auditor")?;
+    let role = Role::parse(role).context("--role must be admin, staff, site, auditor or monitoring")?;
     if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
         bail!("--name must be 1 to 100 printable characters");
     }

@@ -85,7 +85,7 @@ pub enum UserCommand {
         data_dir: PathBuf,
         #[arg(long)]
         name: String,
-        /// admin, staff, site or auditor.
+        /// admin, staff, site, auditor or monitoring (reads /metrics only).
         #[arg(long)]
         role: String,
     },

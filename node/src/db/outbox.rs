@@ -155,3 +155,20 @@ pub fn for_vaccination(conn: &mut DbConn, vaccination_id: &str) -> Result<Option
         .first(conn)
         .optional()?)
 }
+
+/// What waits in the outbox, for /metrics: undelivered messages, refused ones (kept for a
+/// person to look at), and when the oldest undelivered one was queued (Unix seconds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    pub pending: i64,
+    pub refused: i64,
+    pub oldest_pending_at: Option<i64>,
+}
+
+pub fn backlog(conn: &mut DbConn) -> Result<Backlog, DbError> {
+    let undelivered = || outbox::table.filter(outbox::state.eq_any(["pending", "sent"]));
+    let pending = undelivered().count().get_result(conn)?;
+    let oldest_pending_at = undelivered().select(diesel::dsl::min(outbox::created_at)).first(conn)?;
+    let refused = outbox::table.filter(outbox::state.like("refused:%")).count().get_result(conn)?;
+    Ok(Backlog { pending, refused, oldest_pending_at })
+}

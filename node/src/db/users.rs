@@ -12,6 +12,8 @@ pub enum Role {
     Staff,
     Site,
     Auditor,
+    /// Reads `/metrics` only (Prometheus on a non-loopback listener); refused everywhere else.
+    Monitoring,
 }
 
 impl Role {
@@ -21,6 +23,7 @@ impl Role {
             "staff" => Some(Role::Staff),
             "site" => Some(Role::Site),
             "auditor" => Some(Role::Auditor),
+            "monitoring" => Some(Role::Monitoring),
             _ => None,
         }
     }
@@ -31,6 +34,7 @@ impl Role {
             Role::Staff => "staff",
             Role::Site => "site",
             Role::Auditor => "auditor",
+            Role::Monitoring => "monitoring",
         }
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 mod classification;
+mod deploy_config;
 mod dose_batch;
 mod dose_review;
 mod dose_support;
