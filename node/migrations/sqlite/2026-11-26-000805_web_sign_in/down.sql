@@ -1,0 +1,3 @@
+DROP TABLE site_day_settings;
+DROP TABLE web_sessions;
+DROP TABLE user_passwords;

@@ -1,0 +1,16 @@
+//! `GET /ui`: each role's starting page.
+
+use super::error::UiError;
+use super::signed_in::SignedIn;
+use crate::db::users::Role;
+use actix_web::HttpResponse;
+
+pub async fn start(s: SignedIn) -> Result<HttpResponse, UiError> {
+    let to = match s.user.role {
+        Role::Staff => "/ui/municipal",
+        Role::Site => "/ui/site",
+        Role::Admin => "/ui/users",
+        Role::Auditor => "/ui/audit",
+    };
+    Ok(HttpResponse::SeeOther().insert_header(("Location", to)).finish())
+}
