@@ -6,7 +6,7 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::db::users::Role;
+use crate::db::users::{Role, User};
 use crate::db::{access_log, vaccinations as rows};
 use crate::domain::dose::{DoseFields, Refusal, validate};
 use crate::vaccinations::record::{Outcome, RecordError, Submission};
@@ -99,17 +99,30 @@ pub async fn record(
         site: &body.site,
         doctor: &body.doctor,
     };
+    let outcome = record_dose(&state, user, fields, key).await?;
+    Ok(answer(&outcome))
+}
+
+/// Records one dose as a site reads it: the hard checks, the group-committed write, and
+/// the wait for the home node's acknowledgement of another municipality's dose. The one
+/// path of `POST /api/v1/vaccinations` and the site menu's confirmation.
+pub async fn record_dose(
+    state: &AppState,
+    user: &User,
+    fields: DoseFields<'_>,
+    idempotency_key: Option<String>,
+) -> Result<Outcome, ApiError> {
     let dose = validate(fields, crate::today(), &state.products, |c| crate::municipalities::lookup(c).is_some())
         .map_err(refusal)?;
     let mut outcome = state
         .doses
-        .submit(Submission { dose, idempotency_key: key }, user.name.clone(), user.role.as_str().to_owned())
+        .submit(Submission { dose, idempotency_key }, user.name.clone(), user.role.as_str().to_owned())
         .await
         .map_err(record_error)?;
-    if outcome.status == Status::Queued && try_forward_now(&state, &outcome.id).await {
+    if outcome.status == Status::Queued && try_forward_now(state, &outcome.id).await {
         outcome.status = Status::Forwarded;
     }
-    Ok(answer(&outcome))
+    Ok(outcome)
 }
 
 /// How long a site waits for the home node's acknowledgement before being told `queued`.

@@ -25,6 +25,8 @@ pub mod layout;
 pub mod session;
 pub mod sign_in;
 pub mod signed_in;
+pub mod site;
+pub mod site_confirm;
 pub mod static_files;
 pub mod throttle;
 pub mod users;
@@ -58,6 +60,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/sign-in", web::get().to(sign_in::form))
             .route("/sign-in", web::post().to(sign_in::submit))
             .route("/sign-out", web::post().to(sign_in::sign_out))
+            .route("/site", web::get().to(site::page))
+            .route("/site/settings", web::post().to(site::save_settings))
+            .route("/site/check", web::post().to(site_confirm::check))
+            .route("/site/record", web::post().to(site_confirm::record))
             .route("/users", web::get().to(users::list))
             .route("/users", web::post().to(users::add))
             .route("/users/{id}/password", web::post().to(users::set_password)),

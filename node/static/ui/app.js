@@ -11,11 +11,15 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   });
   // Forms are sent once: a double tap on a tablet must not send a dose twice.
+  // (Marked after every other handler has had its say: one may still cancel the submit.)
   document.querySelectorAll('form[method=post]').forEach(function (f) {
     f.addEventListener('submit', function (e) {
-      if (e.defaultPrevented) { return; }
       if (f.dataset.sent) { e.preventDefault(); return; }
-      f.dataset.sent = '1';
+      setTimeout(function () { if (!e.defaultPrevented) { f.dataset.sent = '1'; } }, 0);
     });
   });
+});
+// A page shown again from the back-forward cache may be sent again.
+window.addEventListener('pageshow', function () {
+  document.querySelectorAll('form[data-sent]').forEach(function (f) { delete f.dataset.sent; });
 });

@@ -34,3 +34,6 @@ CREATE TABLE site_day_settings (
     updated_at  BIGINT NOT NULL,
     PRIMARY KEY (user_id, day)
 );
+
+-- The site menu's list of today's entries: one user's doses, newest first.
+CREATE INDEX vaccinations_recorded_by_time ON vaccinations (recorded_by, created_at);
