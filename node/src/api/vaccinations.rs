@@ -166,27 +166,32 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let id = parse_id(&path)?;
-    let found = web::block(move || -> Result<_, ApiError> {
-        let mut conn = state.db.get()?;
-        let Some(row) = rows::by_id(&mut conn, &id)? else { return Ok(None) };
-        let changes = rows::changes(&mut conn, &id)?;
-        access_log::record(
-            &mut conn,
-            access_log::Entry {
-                actor: &user.name,
-                role: user.role.as_str(),
-                action: "vaccination.read",
-                atena: row.atena.as_deref(),
-                detail: Some(format!("id={id}")),
-            },
-        )?;
-        Ok(Some((row.view(), changes)))
-    })
-    .await??;
+    let found = web::block(move || read_one(&mut *state.db.get()?, &user, &id)).await??;
     let (view, changes) = found.ok_or_else(|| ApiError::not_found("vaccination record"))?;
     let mut body = json!(view);
     body["changes"] = json!(changes);
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// One dose record with its change history, the read written to the access log.
+pub fn read_one(
+    conn: &mut crate::db::DbConn,
+    user: &User,
+    id: &str,
+) -> Result<Option<(rows::VaccinationView, Vec<rows::ChangeView>)>, ApiError> {
+    let Some(row) = rows::by_id(conn, id)? else { return Ok(None) };
+    let changes = rows::changes(conn, id)?;
+    access_log::record(
+        conn,
+        access_log::Entry {
+            actor: &user.name,
+            role: user.role.as_str(),
+            action: "vaccination.read",
+            atena: row.atena.as_deref(),
+            detail: Some(format!("id={id}")),
+        },
+    )?;
+    Ok(Some((row.view(), changes)))
 }
 
 #[derive(Deserialize)]
@@ -214,25 +219,33 @@ pub async fn list(
     }
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let after = q.after.as_deref().map(parse_id).transpose()?;
-    let items = web::block(move || -> Result<_, ApiError> {
-        let mut conn = state.db.get()?;
-        let cursor = match after {
-            Some(id) => rows::by_id(&mut conn, &id)?.map(|r| (r.created_at, r.id)),
-            None => None,
-        };
-        let found = rows::list(&mut conn, &status, limit, cursor)?;
-        access_log::record(
-            &mut conn,
-            access_log::Entry {
-                actor: &user.name,
-                role: user.role.as_str(),
-                action: "vaccination.list",
-                atena: None,
-                detail: Some(format!("status={status} count={}", found.len())),
-            },
-        )?;
-        Ok(found.iter().map(rows::VaccinationRow::view).collect::<Vec<_>>())
-    })
-    .await??;
+    let items =
+        web::block(move || read_queue(&mut *state.db.get()?, &user, &status, limit, after.as_deref())).await??;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// A page of a queue (`needs_review` or a status), the read written to the access log.
+pub fn read_queue(
+    conn: &mut crate::db::DbConn,
+    user: &User,
+    status: &str,
+    limit: i64,
+    after: Option<&str>,
+) -> Result<Vec<rows::VaccinationView>, ApiError> {
+    let cursor = match after {
+        Some(id) => rows::by_id(conn, id)?.map(|r| (r.created_at, r.id)),
+        None => None,
+    };
+    let found = rows::list(conn, status, limit, cursor)?;
+    access_log::record(
+        conn,
+        access_log::Entry {
+            actor: &user.name,
+            role: user.role.as_str(),
+            action: "vaccination.list",
+            atena: None,
+            detail: Some(format!("status={status} count={}", found.len())),
+        },
+    )?;
+    Ok(found.iter().map(rows::VaccinationRow::view).collect())
 }

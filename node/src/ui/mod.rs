@@ -15,19 +15,33 @@
 //! - Every page reuses the API's code paths (recording, import, inquiries, corrections,
 //!   certificates), so the pages and the API cannot disagree.
 
+pub mod audit;
+pub mod bulk_tickets;
 pub mod catalogue;
+pub mod certificate;
+pub mod charts;
 pub mod cookies;
+pub mod dose;
 pub mod error;
 pub mod format;
+pub mod handles;
 pub mod home;
+pub mod inquiry;
+pub mod inquiry_bulk;
 pub mod lang;
 pub mod layout;
+pub mod municipal;
+pub mod queues;
+pub mod resident;
+pub mod residents_import;
+pub mod residents_search;
 pub mod session;
 pub mod sign_in;
 pub mod signed_in;
 pub mod site;
 pub mod site_confirm;
 pub mod static_files;
+pub mod stats;
 pub mod throttle;
 pub mod users;
 
@@ -42,6 +56,7 @@ pub const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'non
 #[derive(Debug, Default)]
 pub struct UiState {
     pub throttle: throttle::Throttle,
+    pub bulk_tickets: bulk_tickets::BulkTickets,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -64,6 +79,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/site/settings", web::post().to(site::save_settings))
             .route("/site/check", web::post().to(site_confirm::check))
             .route("/site/record", web::post().to(site_confirm::record))
+            .route("/municipal", web::get().to(municipal::menu))
+            .route("/residents/import", web::get().to(residents_import::page))
+            .route("/residents/import", web::post().to(residents_import::upload))
+            .route("/residents/search", web::get().to(residents_search::page))
+            .route("/residents/search", web::post().to(residents_search::submit))
+            .route("/residents/r/{handle}", web::get().to(resident::page))
+            .route("/residents/r/{handle}/certificate", web::get().to(certificate::page))
+            .route("/residents/r/{handle}/certificate", web::post().to(certificate::holder_request))
+            .route("/review", web::get().to(queues::review))
+            .route("/unmatched", web::get().to(queues::unmatched))
+            .route("/doses/{id}", web::get().to(dose::page))
+            .route("/doses/{id}/correct", web::post().to(dose::correct))
+            .route("/doses/{id}/cancel", web::post().to(dose::cancel))
+            .route("/inquiries/new", web::get().to(inquiry::page))
+            .route("/inquiries", web::post().to(inquiry::submit))
+            .route("/inquiries/bulk", web::get().to(inquiry_bulk::page))
+            .route("/inquiries/bulk/consent", web::post().to(inquiry_bulk::consent))
+            .route("/inquiries/bulk/upload/{ticket}", web::post().to(inquiry_bulk::upload))
+            .route("/inquiries/bulk/progress/{id}", web::get().to(inquiry_bulk::progress))
+            .route("/stats", web::get().to(stats::page))
+            .route("/audit", web::get().to(audit::page))
             .route("/users", web::get().to(users::list))
             .route("/users", web::post().to(users::add))
             .route("/users/{id}/password", web::post().to(users::set_password)),
