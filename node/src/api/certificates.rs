@@ -9,13 +9,13 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::certificates::{Issued, qr, source};
 use crate::db::users::{Role, User};
-use vrs_protocol::Atena;
 use crate::db::{disclosures, revocations};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Instant;
+use vrs_protocol::Atena;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -16,7 +16,8 @@ pub fn bars(id: &str, label: &str, data: &[(String, u64)], width: u32) -> Markup
     let plot_w = width.saturating_sub(LEFT + 8).max(1);
     let plot_h = HEIGHT - TOP - BOTTOM;
     let slot = plot_w as f64 / data.len().max(1) as f64;
-    let bar_w = (slot * 0.8).max(1.0);
+    // A few bars stay bars, not walls.
+    let bar_w = (slot * 0.8).clamp(1.0, 60.0);
     // Label every bar when they fit, else every k-th.
     let every = ((data.len() as f64 * 40.0 / plot_w as f64).ceil() as usize).max(1);
     html! {

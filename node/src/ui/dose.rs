@@ -55,7 +55,7 @@ fn body(state: &AppState, s: &SignedIn, d: &VaccinationView, changes: &[ChangeVi
         .unwrap_or_default();
     let action = format!("/ui/doses/{}", d.id);
     html! {
-        div.card #dose data-status=(d.status) data-review=(d.review) {
+        div.card #dose-record data-status=(d.status) data-review=(d.review) {
             dl.facts {
                 dt { (t.dose_col) } dd { (d.dose) }
                 dt { (t.vaccinated_on) } dd { (d.vaccinated_on) }

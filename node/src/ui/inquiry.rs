@@ -61,7 +61,8 @@ pub fn local_to_rfc3339(v: &str) -> String {
 
 pub async fn page(s: SignedIn) -> Result<HttpResponse, UiError> {
     s.require(&[Role::Staff])?;
-    let f = InquiryForm { by: "my_number".into(), basis: "consent".into(), method: "written".into(), ..Default::default() };
+    let f =
+        InquiryForm { by: "my_number".into(), basis: "consent".into(), method: "written".into(), ..Default::default() };
     Ok(s.frame.page(s.frame.t().inquiry_title, form(&s, &f, html! {})))
 }
 
@@ -115,7 +116,11 @@ fn form(s: &SignedIn, f: &InquiryForm, result: Markup) -> Markup {
     }
 }
 
-pub async fn submit(state: web::Data<AppState>, s: SignedIn, f: web::Form<InquiryForm>) -> Result<HttpResponse, UiError> {
+pub async fn submit(
+    state: web::Data<AppState>,
+    s: SignedIn,
+    f: web::Form<InquiryForm>,
+) -> Result<HttpResponse, UiError> {
     let user = s.require(&[Role::Staff])?.clone();
     s.check_csrf(&f._csrf)?;
     let t = s.frame.t();

@@ -4,13 +4,13 @@
 //! through the API's own path (`api::inquiry_bulk::start_batch`); the page follows the
 //! batch's progress and offers the results CSV for download.
 
+use super::UiState;
 use super::catalogue::fill;
 use super::error::UiError;
 use super::inquiry::{consent_fields, local_to_rfc3339};
 use super::layout::{html_response, notice};
 use super::session::CSRF_HEADER;
 use super::signed_in::SignedIn;
-use super::UiState;
 use crate::api::inquiry_bulk::{MAX_BYTES, start_batch};
 use crate::api::inquiry_bulk_output::Format;
 use crate::api::inquiry_input::{ConsentBody, parse_consent};
@@ -44,15 +44,19 @@ pub struct ConsentForm {
 fn consent_page(s: &SignedIn, status: StatusCode, top: maud::Markup, f: &ConsentForm) -> HttpResponse {
     let t = s.frame.t();
     let method = if f.method.is_empty() { "written" } else { f.method.as_str() };
-    s.frame.page_with(status, t.bulk_title, html! {
-        (top)
-        p { (t.bulk_intro) }
-        form.card method="post" action="/ui/inquiries/bulk/consent" #bulk-consent-form {
-            (s.frame.csrf_field())
-            (consent_fields(s, &f.basis, method, &f.obtained_at, &f.reason))
-            button type="submit" { (t.next) }
-        }
-    })
+    s.frame.page_with(
+        status,
+        t.bulk_title,
+        html! {
+            (top)
+            p { (t.bulk_intro) }
+            form.card method="post" action="/ui/inquiries/bulk/consent" #bulk-consent-form {
+                (s.frame.csrf_field())
+                (consent_fields(s, &f.basis, method, &f.obtained_at, &f.reason))
+                button type="submit" { (t.next) }
+            }
+        },
+    )
 }
 
 pub async fn consent(ui: web::Data<UiState>, s: SignedIn, f: web::Form<ConsentForm>) -> Result<HttpResponse, UiError> {
@@ -72,7 +76,12 @@ pub async fn consent(ui: web::Data<UiState>, s: SignedIn, f: web::Form<ConsentFo
         Err(e) => return Ok(consent_page(&s, e.status, notice("error", t.code_or(e.code, &e.message)), &f)),
     };
     let Some(ticket) = ui.bulk_tickets.issue(s.user.id, consent, crate::db::now()) else {
-        return Err(crate::api::error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "too many batches waiting").into());
+        return Err(crate::api::error::ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many batches waiting",
+        )
+        .into());
     };
     Ok(s.frame.page(t.bulk_title, html! {
         (notice("ok", t.bulk_consent_ok))
@@ -120,12 +129,15 @@ pub async fn progress(state: web::Data<AppState>, s: SignedIn, id: web::Path<Str
     let p = RecordId::parse(&id)
         .and_then(|id| state.bulk.get(id, &user.name))
         .ok_or_else(|| UiError::not_found(s.lang()))?;
-    Ok(html_response(StatusCode::OK, html! {
-        p #bulk-done data-done=(p.done) data-total=(p.total) data-finished=(p.finished) {
-            (fill(t.bulk_progress, &[&p.done, &p.total]))
-        }
-        ul #bulk-counts { @for (status, n) in &p.by_status {
-            li data-status=(status) { (t.code_or(status, status)) ": " (n) }
-        } }
-    }))
+    Ok(html_response(
+        StatusCode::OK,
+        html! {
+            p #bulk-done data-done=(p.done) data-total=(p.total) data-finished=(p.finished) {
+                (fill(t.bulk_progress, &[&p.done, &p.total]))
+            }
+            ul #bulk-counts { @for (status, n) in &p.by_status {
+                li data-status=(status) { (t.code_or(status, status)) ": " (n) }
+            } }
+        },
+    ))
 }

@@ -31,10 +31,13 @@ async fn show(state: &web::Data<AppState>, s: &SignedIn, status: &'static str) -
     let t = s.frame.t();
     let (title, intro) =
         if status == "unmatched" { (t.unmatched_title, t.unmatched_intro) } else { (t.review_title, t.review_intro) };
-    Ok(s.frame.page(title, html! {
-        p { (intro) }
-        (table(s, &items))
-    }))
+    Ok(s.frame.page(
+        title,
+        html! {
+            p { (intro) }
+            (table(s, &items))
+        },
+    ))
 }
 
 fn table(s: &SignedIn, items: &[VaccinationView]) -> maud::Markup {

@@ -84,7 +84,7 @@ pub fn doses_table(s: &SignedIn, doses: &[crate::db::vaccinations::VaccinationVi
                 tbody { @for d in doses {
                     tr data-id=(d.id) data-status=(d.status) data-dose=(d.dose) {
                         td.num { a href=(format!("/ui/doses/{}", d.id)) { (d.dose) } }
-                        td { (d.vaccinated_on) }
+                        td.date { (d.vaccinated_on) }
                         td { (product_name(&d.product)) }
                         td { (d.lot) }
                         td { (d.site) }

@@ -80,7 +80,11 @@ fn form(s: &SignedIn, f: &SearchForm, results: Markup) -> Markup {
     }
 }
 
-pub async fn submit(state: web::Data<AppState>, s: SignedIn, f: web::Form<SearchForm>) -> Result<HttpResponse, UiError> {
+pub async fn submit(
+    state: web::Data<AppState>,
+    s: SignedIn,
+    f: web::Form<SearchForm>,
+) -> Result<HttpResponse, UiError> {
     let user = s.require(&[Role::Staff])?.clone();
     s.check_csrf(&f._csrf)?;
     let t = s.frame.t();
@@ -89,15 +93,17 @@ pub async fn submit(state: web::Data<AppState>, s: SignedIn, f: web::Form<Search
     let found: Result<Vec<ResidentView>, crate::api::error::ApiError> = match f.by.as_str() {
         "atena" => match Atena::parse(f.atena.trim()) {
             Err(_) => Err(crate::api::error::ApiError::unprocessable("invalid_atena", "")),
-            Ok(atena) => web::block(move || -> Result<_, crate::api::error::ApiError> {
-                let mut conn = state2.db.get()?;
-                let view = residents::get(&mut conn, &state2.keys, atena.as_str())?;
-                if view.is_some() {
-                    log_read(&mut conn, &user, "resident.search", atena.as_str(), Some("by=atena".into()))?;
-                }
-                Ok(view.into_iter().collect())
-            })
-            .await?,
+            Ok(atena) => {
+                web::block(move || -> Result<_, crate::api::error::ApiError> {
+                    let mut conn = state2.db.get()?;
+                    let view = residents::get(&mut conn, &state2.keys, atena.as_str())?;
+                    if view.is_some() {
+                        log_read(&mut conn, &user, "resident.search", atena.as_str(), Some("by=atena".into()))?;
+                    }
+                    Ok(view.into_iter().collect())
+                })
+                .await?
+            }
         },
         by => {
             let request = match by {
@@ -121,7 +127,9 @@ pub async fn submit(state: web::Data<AppState>, s: SignedIn, f: web::Form<Search
         Ok(views) if views.len() == 1 => {
             // One person found: straight to their page (POST-redirect-GET, the handle in the URL).
             let handle = handle_of(&s, &views[0].atena)?;
-            return Ok(HttpResponse::SeeOther().insert_header(("Location", format!("/ui/residents/r/{handle}"))).finish());
+            return Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/ui/residents/r/{handle}")))
+                .finish());
         }
         Ok(views) => (StatusCode::OK, list(&s, &views)?),
     };

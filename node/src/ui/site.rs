@@ -25,12 +25,15 @@ const TODAY_LIMIT: i64 = 500;
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    saved: Option<String>,
 }
 
 pub async fn page(state: web::Data<AppState>, s: SignedIn, q: web::Query<Done>) -> Result<HttpResponse, UiError> {
     s.require(&ROLES)?;
-    let done = q.into_inner().done.filter(|id| crate::vaccinations::is_id(id));
-    render(&state, &s, StatusCode::OK, View { done, ..View::default() }).await
+    let q = q.into_inner();
+    let done = q.done.filter(|id| crate::vaccinations::is_id(id));
+    let notice = q.saved.map(|_| ("ok", s.frame.t().settings_saved.to_owned()));
+    render(&state, &s, StatusCode::OK, View { done, notice, ..View::default() }).await
 }
 
 /// What the page shows besides the day's settings and entries.
@@ -61,7 +64,10 @@ pub async fn render(state: &AppState, s: &SignedIn, status: StatusCode, view: Vi
     let top = match (&view.notice, &view.done) {
         (Some((kind, text)), _) => notice(kind, text),
         (None, Some(id)) => match entries.iter().find(|r| &r.id == id) {
-            Some(r) => notice("ok", &fill(t.recorded_notice, &[&fill(t.dose_number, &[&r.dose_number]), &status_text(t, &r.status)])),
+            Some(r) => notice(
+                "ok",
+                &fill(t.recorded_notice, &[&fill(t.dose_number, &[&r.dose_number]), &status_text(t, &r.status)]),
+            ),
             None => html! {},
         },
         (None, None) if !ready => notice("warn", t.settings_needed),
@@ -142,7 +148,7 @@ fn today_table(s: &SignedIn, entries: &[VaccinationRow]) -> Markup {
             @if entries.is_empty() { p.muted { (t.none_yet) } } @else {
                 div.table-wrap { table {
                     thead { tr {
-                        th { (t.time) } th { (t.dose_number.replace("{}", "")) } th { (t.coupon_municipality) }
+                        th { (t.time) } th { (t.dose_col) } th { (t.coupon_municipality) }
                         th { (t.coupon) } th { (t.product) } th { (t.lot) } th { (t.status) } th { (t.needs_review) }
                     } }
                     tbody { @for r in entries {
@@ -151,7 +157,7 @@ fn today_table(s: &SignedIn, entries: &[VaccinationRow]) -> Markup {
                             td.num { (r.dose_number) }
                             td { (municipality_name(&r.municipality)) }
                             td { (masked_coupon(&r.coupon_number)) }
-                            td { (r.product) }
+                            td { (super::resident::product_name(&r.product)) }
                             td { (r.lot) }
                             td { span class=(format!("badge {}", r.status)) { (status_text(t, &r.status)) } }
                             td { @if r.review == "needs_review" { span.badge.needs_review { (t.needs_review) } } @else { (t.no_review) } }
@@ -190,7 +196,8 @@ pub async fn save_settings(
     s.check_csrf(&form._csrf)?;
     let t = s.frame.t();
     let f = form.into_inner();
-    let typed = DaySettings { site: f.site.clone(), doctor: f.doctor.clone(), product: f.product.clone(), lot: f.lot.clone() };
+    let typed =
+        DaySettings { site: f.site.clone(), doctor: f.doctor.clone(), product: f.product.clone(), lot: f.lot.clone() };
     let checked = (|| {
         let site = free_text(&f.site, "site", MAX_SITE)?;
         let doctor = free_text(&f.doctor, "doctor", MAX_DOCTOR)?;
@@ -215,6 +222,5 @@ pub async fn save_settings(
     let settings = DaySettings { site, doctor, product: f.product, lot };
     let (db, user_id, day) = (state.db.clone(), s.user.id, crate::today().iso());
     web::block(move || site_days::put(&mut *db.get()?, user_id, &day, &settings)).await??;
-    let view = View { notice: Some(("ok", t.settings_saved.to_owned())), ..View::default() };
-    render(&state, &s, StatusCode::OK, view).await
+    Ok(HttpResponse::SeeOther().insert_header(("Location", "/ui/site?saved=1")).finish())
 }

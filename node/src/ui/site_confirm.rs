@@ -57,7 +57,11 @@ fn fields<'a>(ocr_line: &'a str, today: &'a str, d: &'a DaySettings) -> DoseFiel
     DoseFields { ocr_line, vaccinated_on: today, product: &d.product, lot: &d.lot, site: &d.site, doctor: &d.doctor }
 }
 
-pub async fn check(state: web::Data<AppState>, s: SignedIn, form: web::Form<CheckForm>) -> Result<HttpResponse, UiError> {
+pub async fn check(
+    state: web::Data<AppState>,
+    s: SignedIn,
+    form: web::Form<CheckForm>,
+) -> Result<HttpResponse, UiError> {
     s.require(&ROLES)?;
     s.check_csrf(&form._csrf)?;
     let t = s.frame.t();
@@ -71,8 +75,13 @@ pub async fn check(state: web::Data<AppState>, s: SignedIn, form: web::Form<Chec
     let dose = match validate(fields(&ocr_line, &today, &settings), crate::today(), &state.products, known) {
         Ok(d) => d,
         Err(r) => {
-            return site::render(&state, &s, StatusCode::UNPROCESSABLE_ENTITY, refused(&s, r.code, &r.message, &ocr_line))
-                .await;
+            return site::render(
+                &state,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refused(&s, r.code, &r.message, &ocr_line),
+            )
+            .await;
         }
     };
     let (db, own, products, probe) =
@@ -143,7 +152,11 @@ pub struct RecordForm {
     key: String,
 }
 
-pub async fn record(state: web::Data<AppState>, s: SignedIn, form: web::Form<RecordForm>) -> Result<HttpResponse, UiError> {
+pub async fn record(
+    state: web::Data<AppState>,
+    s: SignedIn,
+    form: web::Form<RecordForm>,
+) -> Result<HttpResponse, UiError> {
     let user = s.require(&ROLES)?.clone();
     s.check_csrf(&form._csrf)?;
     let t = s.frame.t();

@@ -45,8 +45,9 @@ pub async fn page(state: web::Data<AppState>, s: SignedIn) -> Result<HttpRespons
     }
     let t = s.frame.t();
     let total: u64 = by_dose.values().sum();
-    let days: Vec<(String, u64)> = by_day.into_iter().rev().take(DAYS).collect::<Vec<_>>().into_iter().rev().collect();
-    let doses_by_number: Vec<(String, u64)> = by_dose.iter().map(|(d, n)| (super::catalogue::fill(t.dose_number, &[d]), *n)).collect();
+    let days = last_days(&by_day);
+    let doses_by_number: Vec<(String, u64)> =
+        by_dose.iter().map(|(d, n)| (super::catalogue::fill(t.dose_number, &[d]), *n)).collect();
     let products: Vec<(String, u64)> = by_product.iter().map(|(p, n)| (product_name(p), *n)).collect();
     let body = html! {
         dl.facts { dt { (t.total_doses) } dd #total-doses { (total) } dt { (t.residents_registered) } dd #residents { (people_by_band.values().sum::<u64>()) } }
@@ -77,6 +78,22 @@ pub async fn page(state: web::Data<AppState>, s: SignedIn) -> Result<HttpRespons
     Ok(s.frame.page(t.stats_title, body))
 }
 
+/// The last `DAYS` days up to the latest with doses, a day without doses as zero.
+fn last_days(by_day: &BTreeMap<String, u64>) -> Vec<(String, u64)> {
+    let parse = |k: &String| vrs_protocol::CivilDate::parse_iso(k).ok().map(vrs_protocol::CivilDate::to_unix_days);
+    let (Some(first), Some(last)) = (by_day.keys().next().and_then(parse), by_day.keys().last().and_then(parse)) else {
+        return Vec::new();
+    };
+    (first.max(last - DAYS as i64 + 1)..=last)
+        .filter_map(vrs_protocol::CivilDate::from_unix_days)
+        .map(|d| {
+            let key = d.iso();
+            let n = by_day.get(&key).copied().unwrap_or(0);
+            (key, n)
+        })
+        .collect()
+}
+
 /// Ten-year groups ("00-09" ... "90+"), sortable as text.
 fn decade(b: AgeBand) -> &'static str {
     const NAMES: [&str; 10] = ["00-09", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+"];
@@ -92,5 +109,28 @@ fn table(id: &str, summary: &str, key: &str, rows: &[(String, u64)]) -> Markup {
             table id=(id) { thead { tr { th { (key) } th.num { "n" } } }
                 tbody { @for (k, n) in rows { tr { td { (k) } td.num { (n) } } } } }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_without_doses_are_zero_and_only_the_last_are_shown() {
+        let by_day: BTreeMap<String, u64> =
+            [("2021-07-01".to_owned(), 3), ("2021-07-04".to_owned(), 1)].into_iter().collect();
+        let days = last_days(&by_day);
+        let keys: Vec<&str> = days.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["2021-07-01", "2021-07-02", "2021-07-03", "2021-07-04"]);
+        assert_eq!(days.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [3, 0, 0, 1]);
+        let long: BTreeMap<String, u64> =
+            [("2021-01-01".to_owned(), 1), ("2021-12-31".to_owned(), 2)].into_iter().collect();
+        let days = last_days(&long);
+        assert_eq!(days.len(), DAYS);
+        assert_eq!(days.last().map(|(k, _)| k.as_str()), Some("2021-12-31"));
+        assert!(last_days(&BTreeMap::new()).is_empty());
+        assert_eq!(decade(AgeBand::from_age(Some(67))), "60-69");
+        assert_eq!(decade(AgeBand::from_age(Some(104))), "90+");
     }
 }

@@ -17,10 +17,10 @@
     return (11 - (s % 11)) % 10;
   }
 
-  // 'ok', or why not: 'length' | 'digits' | 'dose' | 'check' (as OcrError in Rust).
+  // 'ok', or why not, in OcrLine::parse's order: 'length' | 'digits' | 'dose' | 'check'.
   function check(line) {
     var s = normalize(line);
-    if (s.length !== 18) { return /^\d*$/.test(s) ? 'length' : 'digits'; }
+    if (s.length !== 18) { return 'length'; }
     if (!/^\d{18}$/.test(s)) { return 'digits'; }
     if (s.charAt(1) === '0') { return 'dose'; }
     if (municipalityCheckDigit(s.substr(2, 5)) !== s.charCodeAt(7) - 48) { return 'check'; }
@@ -38,18 +38,19 @@
     function show() {
       var s = normalize(input.value);
       var verdict = check(s);
+      var typing = verdict === 'length' && s.length < 18 && !/\D/.test(s);
       status.className = 'ocr-status';
       if (s.length === 0) { status.textContent = ''; return verdict; }
       if (verdict === 'ok') {
         status.textContent = status.dataset.ok.replace('{}', s.substr(2, 6)).replace('{}', s.charAt(1));
         status.classList.add('ok');
-      } else if (verdict === 'length' && s.length < 18) {
+      } else if (typing) {
         status.textContent = status.dataset.count.replace('{}', s.length);
       } else {
-        status.textContent = status.dataset[verdict] || status.dataset.length;
+        status.textContent = /\D/.test(s) ? status.dataset.digits : status.dataset[verdict];
         status.classList.add('bad');
       }
-      input.setAttribute('aria-invalid', verdict === 'ok' || (verdict === 'length' && s.length < 18) ? 'false' : 'true');
+      input.setAttribute('aria-invalid', verdict === 'ok' || typing ? 'false' : 'true');
       return verdict;
     }
 
