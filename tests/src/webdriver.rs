@@ -112,6 +112,14 @@ impl Browser {
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Renders the page as for printing (its `media="print"` stylesheets) or as on screen,
+    /// through Chromium's DevTools command behind chromedriver.
+    pub fn emulate_print(&self, print: bool) -> anyhow::Result<()> {
+        let params = json!({"media": if print { "print" } else { "" }});
+        let body = json!({"cmd": "Emulation.setEmulatedMedia", "params": params});
+        self.call("POST", &format!("/session/{}/goog/cdp/execute", self.session), body).map(drop)
+    }
+
     /// A PNG of the viewport.
     pub fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
         use base64::Engine;

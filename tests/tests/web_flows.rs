@@ -262,6 +262,15 @@ fn a_clerk_and_a_site_do_their_day_in_the_browser() {
     b.click("#certificate-link").unwrap();
     b.wait_for("return document.querySelector('#qr-codes svg')", WAIT).unwrap();
     shots.take(&b, "certificate");
+    // Printed: the QR code and the facts, without the header, menu or buttons.
+    b.emulate_print(true).unwrap();
+    let hidden = b
+        .eval("return ['header.top', 'nav.menu', 'button[data-print]'].map(s => getComputedStyle(document.querySelector(s)).display)")
+        .unwrap();
+    assert_eq!(hidden, json!(["none", "none", "none"]));
+    assert_ne!(b.eval("return getComputedStyle(document.querySelector('#qr-codes svg')).display").unwrap(), "none");
+    shots.take(&b, "certificate-print");
+    b.emulate_print(false).unwrap();
 
     // The review queue: the flagged dose 2, checked and cleared with a reason.
     b.goto(&ui(home, "/ui/review")).unwrap();
@@ -341,7 +350,7 @@ fn a_clerk_and_a_site_do_their_day_in_the_browser() {
     assert!(!b.eval("return document.querySelector('tr[data-user=\"site-a\"]')").unwrap().is_null());
     shots.take(&b, "users");
 
-    assert_eq!(shots.taken.len(), 16);
+    assert_eq!(shots.taken.len(), 17);
     // No personal data reached the node's log.
     let log = std::fs::read_to_string(home.data_dir.join("node.log")).unwrap();
     for secret in ["990000000000001", "9900000001", "ヤマダ", &newcomer.my_number] {

@@ -218,6 +218,7 @@ messages {
     inquiry_title: "転入者の接種歴照会", "Transfer-in inquiry";
     inquiry_withheld: "照会先の自治体が回答を差し控えました（支援措置の対象など）。", "The former municipality withheld the answer (e.g. a protected person).";
     issued_at: "発行日時", "Issued";
+    issuer: "発行自治体", "Issued by";
     kana: "氏名（カナ）", "Name (kana)";
     key_id: "署名鍵", "Signing key";
     line: "行", "Line";

@@ -6,10 +6,12 @@
 use super::error::UiError;
 use super::layout::notice;
 use super::resident::atena_of;
+use super::resident::product_name;
 use super::signed_in::SignedIn;
 use crate::api::certificates::issue_for;
 use crate::api::state::AppState;
 use crate::certificates::{Issued, qr};
+use crate::db::residents::{self, ResidentView};
 use crate::db::users::Role;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -41,8 +43,15 @@ async fn show(state: &web::Data<AppState>, s: &SignedIn, handle: &str, holder: b
     let atena = atena_of(s, handle)?;
     let t = s.frame.t();
     let back = html! { p.no-print { a href=(format!("/ui/residents/r/{handle}")) { (t.back) } } };
-    match issue_for(state, user, atena, holder, "page").await {
-        Ok((card, _)) => Ok(s.frame.page(t.certificate_title, html! { (card_view(s, &card)?) (back) })),
+    match issue_for(state, user, atena.clone(), holder, "page").await {
+        Ok((card, _)) => {
+            // What the card says of the person, printed beside it (its issue is logged).
+            let (db, keys) = (state.db.clone(), state.keys.clone());
+            let view = web::block(move || residents::get(&mut *db.get()?, &keys, atena.as_str()))
+                .await??
+                .ok_or_else(|| UiError::not_found(s.lang()))?;
+            Ok(s.frame.page(t.certificate_title, html! { (card_view(s, &card, &view)?) (back) }))
+        }
         Err(e) if e.code == "protected_person" => {
             let body = html! {
                 (notice("warn", t.protected_person))
@@ -58,7 +67,7 @@ async fn show(state: &web::Data<AppState>, s: &SignedIn, handle: &str, holder: b
     }
 }
 
-fn card_view(s: &SignedIn, card: &Issued) -> Result<Markup, UiError> {
+fn card_view(s: &SignedIn, card: &Issued, person: &ResidentView) -> Result<Markup, UiError> {
     let t = s.frame.t();
     let mut codes = Vec::with_capacity(card.chunks.len());
     for chunk in &card.chunks {
@@ -68,8 +77,14 @@ fn card_view(s: &SignedIn, card: &Issued) -> Result<Markup, UiError> {
         let start = svg.find("<svg").unwrap_or(0);
         codes.push(svg[start..].to_owned());
     }
+    let doses: Vec<_> = person.vaccinations.iter().filter(|d| d.status != "cancelled").collect();
     Ok(html! {
-        p { (t.certificate_intro) }
+        p.no-print { (t.certificate_intro) }
+        dl.facts #holder {
+            dt { (t.name) } dd { (person.name.family) " " (person.name.given) " (" (person.name.family_kana) " " (person.name.given_kana) ")" }
+            dt { (t.birth_date) } dd { (person.birth_date) }
+            dt { (t.issuer) } dd { (s.frame.municipality) }
+        }
         div.cards #qr-codes data-chunks=(card.chunks.len()) {
             @for (i, svg) in codes.iter().enumerate() {
                 figure.card.qr role="img" aria-label=(format!("{} {}/{}", t.qr_code, i + 1, codes.len())) {
@@ -77,6 +92,12 @@ fn card_view(s: &SignedIn, card: &Issued) -> Result<Markup, UiError> {
                     figcaption { (t.qr_code) " " (i + 1) "/" (codes.len()) }
                 }
             }
+        }
+        table #certificate-doses {
+            thead { tr { th.num { (t.dose_col) } th { (t.vaccinated_on) } th { (t.product) } th { (t.lot) } } }
+            tbody { @for d in &doses { tr {
+                td.num { (d.dose) } td.date { (d.vaccinated_on) } td { (product_name(&d.product)) } td { (d.lot) }
+            } } }
         }
         dl.facts {
             dt { (t.issued_at) } dd { (super::format::time(card.nbf)) }

@@ -102,6 +102,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/audit", web::get().to(audit::page))
             .route("/users", web::get().to(users::list))
             .route("/users", web::post().to(users::add))
-            .route("/users/{id}/password", web::post().to(users::set_password)),
+            .route("/users/{id}/password", web::post().to(users::set_password))
+            .default_service(web::to(not_found)),
     );
+}
+
+/// Any other path under /ui: a page, not the API's JSON.
+async fn not_found(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    error::UiError::not_found(lang::Lang::of(&req)).error_response()
 }
