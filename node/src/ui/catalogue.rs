@@ -315,6 +315,7 @@ codes {
     invalid_encoding: "文字コードが正しくありません。", "The row's encoding is not valid.";
     line_too_long: "長すぎる行があるため、読み込みを中止しました。", "A line is too long; reading stopped.";
     read_error: "ファイルを最後まで受け取れませんでした。", "The upload could not be read to the end.";
+    invalid_form: "入力内容を読み取れませんでした。ページを読み込み直して、もう一度お試しください。", "The form could not be read; reload the page and try again.";
     busy: "受付が混み合っています。しばらくしてから再度お試しください。", "Too busy; try again shortly.";
     recorded: "記録済み", "recorded";
     unmatched: "登録待ち", "unmatched";

@@ -68,6 +68,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .add(("X-Frame-Options", "DENY"))
                     .add(("Cross-Origin-Opener-Policy", "same-origin")),
             )
+            // A form that does not parse (a field missing or of the wrong kind) gets a page.
+            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|e, req| {
+                let lang = lang::Lang::of(req);
+                let message = e.to_string();
+                error::UiError::api(lang, crate::api::error::ApiError::bad_request("invalid_form", message)).into()
+            }))
             .route("", web::get().to(home::start))
             .route("/", web::get().to(home::start))
             .route("/static/{file}", web::get().to(static_files::serve))

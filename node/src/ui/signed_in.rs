@@ -50,11 +50,30 @@ pub fn municipality_label(state: &AppState) -> String {
     }
 }
 
+/// Where the language switch leads back to: the page itself, or for the answer to a form
+/// (a POST, which a GET cannot repeat) the page that form is on.
+pub fn back_path(method: &actix_web::http::Method, path: &str) -> String {
+    if method == actix_web::http::Method::GET {
+        return path.to_owned();
+    }
+    if path == "/ui/inquiries" {
+        return "/ui/inquiries/new".into();
+    }
+    match path.rsplit_once('/') {
+        Some((parent, last))
+            if ["check", "record", "settings", "consent", "correct", "cancel", "password"].contains(&last) =>
+        {
+            if parent.starts_with("/ui/users/") { "/ui/users".into() } else { parent.to_owned() }
+        }
+        _ => path.to_owned(),
+    }
+}
+
 /// The frame of a page nobody is signed in to (the sign-in page).
 pub fn anonymous_frame(req: &HttpRequest, state: &AppState) -> Frame {
     Frame {
         lang: Lang::of(req),
-        path: req.path().to_owned(),
+        path: back_path(req.method(), req.path()),
         municipality: municipality_label(state),
         user: None,
         csrf: None,
@@ -99,5 +118,23 @@ impl FromRequest for SignedIn {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { current(&req).await?.ok_or(UiError::SignIn) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::Method;
+
+    #[test]
+    fn the_language_switch_leads_back_to_a_page_a_get_can_show() {
+        assert_eq!(back_path(&Method::GET, "/ui/site"), "/ui/site");
+        assert_eq!(back_path(&Method::POST, "/ui/site/check"), "/ui/site");
+        assert_eq!(back_path(&Method::POST, "/ui/site/settings"), "/ui/site");
+        assert_eq!(back_path(&Method::POST, "/ui/inquiries"), "/ui/inquiries/new");
+        assert_eq!(back_path(&Method::POST, "/ui/inquiries/bulk/consent"), "/ui/inquiries/bulk");
+        assert_eq!(back_path(&Method::POST, "/ui/doses/abc/correct"), "/ui/doses/abc");
+        assert_eq!(back_path(&Method::POST, "/ui/users/7/password"), "/ui/users");
+        assert_eq!(back_path(&Method::POST, "/ui/residents/search"), "/ui/residents/search");
     }
 }

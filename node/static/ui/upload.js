@@ -42,6 +42,11 @@
           }
         });
         xhr.addEventListener('load', function () {
+          // The session ended meanwhile: the answer is the sign-in page.
+          if (xhr.responseURL && new URL(xhr.responseURL).pathname === '/ui/sign-in') {
+            window.location.assign('/ui/sign-in');
+            return;
+          }
           button.disabled = false;
           bar.value = 100;
           status.textContent = '';
