@@ -242,6 +242,7 @@ messages {
     rejected_rows: "取り込めなかった行", "Rejected rows";
     residents_registered: "登録住民数", "Registered residents";
     results: "検索結果", "Results";
+    resident_title: "住民の情報", "Resident";
     review_blurb: "要修正・要確認の接種記録を確認し、修正します。", "Check and correct flagged dose records.";
     review_intro: "自動チェックで要修正・要確認となった接種記録です。内容を確認し、理由を添えて修正してください。", "Dose records the automatic checks flagged. Check each, and correct it with a reason.";
     review_title: "要修正・要確認", "Review queue";

@@ -37,10 +37,16 @@ impl Frame {
     }
 
     pub fn page_with(&self, status: StatusCode, title: &str, body: Markup) -> HttpResponse {
-        html_response(status, self.render(title, body))
+        html_response(status, self.render(title, title, body))
     }
 
-    fn render(&self, title: &str, body: Markup) -> Markup {
+    /// A page whose heading names a person: the tab's title (which browsers keep in
+    /// their history) stays generic.
+    pub fn page_named(&self, tab_title: &str, heading: &str, body: Markup) -> HttpResponse {
+        html_response(StatusCode::OK, self.render(tab_title, heading, body))
+    }
+
+    fn render(&self, title: &str, heading: &str, body: Markup) -> Markup {
         let t = self.t();
         html! {
             (DOCTYPE)
@@ -76,7 +82,7 @@ impl Frame {
                     }
                     @if let Some(u) = &self.user { (nav(t, u.role, &self.path)) }
                     main #main tabindex="-1" {
-                        h1 { (title) }
+                        h1 { (heading) }
                         (body)
                     }
                 }

@@ -32,8 +32,8 @@ pub async fn page(state: web::Data<AppState>, s: SignedIn, handle: web::Path<Str
     })
     .await??
     .ok_or_else(|| UiError::not_found(s.lang()))?;
-    let title = format!("{} {}", view.name.family, view.name.given);
-    Ok(s.frame.page(&title, body(&s, &handle, &view)))
+    let name = format!("{} {}", view.name.family, view.name.given);
+    Ok(s.frame.page_named(s.frame.t().resident_title, &name, body(&s, &handle, &view)))
 }
 
 pub fn sex_text(t: &super::catalogue::Messages, sex: &str) -> &'static str {
