@@ -306,6 +306,12 @@ mod tests {
         s.federation.inquiry_timeout_ms = 0;
         assert!(s.validate().unwrap_err().to_string().contains("federation.inquiry_timeout_ms"));
         s.federation.inquiry_timeout_ms = 5_000;
+        s.web.idle_timeout_secs = 5;
+        assert!(s.validate().unwrap_err().to_string().contains("web.idle_timeout_secs"));
+        s.web.idle_timeout_secs = 1800;
+        s.web.absolute_timeout_secs = 600;
+        assert!(s.validate().unwrap_err().to_string().contains("web.absolute_timeout_secs"), "shorter than idle");
+        s.web.absolute_timeout_secs = 36_000;
         assert!(s.validate().is_ok());
         assert_eq!(s.issuer(), "http://127.0.0.1:1");
         for bad in ["vrs.example", "https://vrs.example/", "https://vrs.example/a?b", "ftp://x", "https://"] {

@@ -152,6 +152,10 @@ on_both_backends! {
         let stored: Vec<u8> = web_sessions::table.select(web_sessions::token_hash).first(&mut *node.db.conn()).unwrap();
         assert_ne!(stored, token.as_bytes(), "only the hash is stored");
 
+        // The API never takes the session cookie: it stays bearer-token only.
+        let api = b.http.get(format!("{}/api/v1/audit", node.base)).header("Cookie", b.cookie_header()).send().unwrap();
+        assert_eq!(api.status().as_u16(), 401);
+
         // Every form carries the session's CSRF token; without it nothing happens.
         let csrf = Browser::field(&page, "_csrf");
         assert_eq!(b.post("/ui/users", &[("name", "newsite"), ("role", "site")]).0, 403);
