@@ -21,6 +21,24 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub certificates: CertificateSettings,
+    #[serde(default)]
+    pub web: WebSettings,
+}
+
+/// The staff web pages (`/ui`): how long a browser stays signed in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// A session unused this long ends (a tablet left on a desk).
+    pub idle_timeout_secs: i64,
+    /// A session ends this long after sign-in whatever its use (one working day).
+    pub absolute_timeout_secs: i64,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 10 * 3600 }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -130,6 +148,7 @@ impl Default for Settings {
             import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
             log: LogSettings { format: "text".into(), level: "info".into() },
             certificates: CertificateSettings::default(),
+            web: WebSettings::default(),
         }
     }
 }
@@ -191,6 +210,12 @@ impl Settings {
         }
         if let Some(iss) = &self.certificates.issuer {
             check_issuer(iss)?;
+        }
+        if !(10..=86_400).contains(&self.web.idle_timeout_secs) {
+            return Err(invalid("web.idle_timeout_secs", "must be 10..=86400"));
+        }
+        if !(self.web.idle_timeout_secs..=7 * 86_400).contains(&self.web.absolute_timeout_secs) {
+            return Err(invalid("web.absolute_timeout_secs", "must be at least the idle timeout and at most 7 days"));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));
@@ -281,6 +306,12 @@ mod tests {
         s.federation.inquiry_timeout_ms = 0;
         assert!(s.validate().unwrap_err().to_string().contains("federation.inquiry_timeout_ms"));
         s.federation.inquiry_timeout_ms = 5_000;
+        s.web.idle_timeout_secs = 5;
+        assert!(s.validate().unwrap_err().to_string().contains("web.idle_timeout_secs"));
+        s.web.idle_timeout_secs = 1800;
+        s.web.absolute_timeout_secs = 600;
+        assert!(s.validate().unwrap_err().to_string().contains("web.absolute_timeout_secs"), "shorter than idle");
+        s.web.absolute_timeout_secs = 36_000;
         assert!(s.validate().is_ok());
         assert_eq!(s.issuer(), "http://127.0.0.1:1");
         for bad in ["vrs.example", "https://vrs.example/", "https://vrs.example/a?b", "ftp://x", "https://"] {

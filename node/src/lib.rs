@@ -14,6 +14,7 @@ pub mod municipalities;
 pub mod products;
 pub mod server;
 pub mod stats;
+pub mod ui;
 pub mod vaccinations;
 
 /// Today's date in Japan (JST, UTC+9, no daylight saving), which decides "in the future".

@@ -53,10 +53,12 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
 pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {
     let shutdown = state.settings.http.shutdown_timeout_secs;
     let data = web::Data::new(state);
+    let ui = web::Data::new(crate::ui::UiState::default());
     let server = HttpServer::new(move || {
         let metrics = data.metrics.clone();
         App::new()
             .app_data(data.clone())
+            .app_data(ui.clone())
             .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(api::error::json_error))
             .app_data(
                 web::QueryConfig::default()
@@ -90,6 +92,7 @@ pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> 
             // Outermost, so that the access log line above runs in the request's span.
             .wrap(actix_web::middleware::from_fn(vrs_telemetry::request_id::middleware))
             .configure(api::routes)
+            .configure(crate::ui::routes)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("route")) }))
     })
     .listen(listener)?

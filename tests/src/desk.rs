@@ -76,3 +76,20 @@ pub fn give_dose(
     let res = http().post(format!("{}/api/v1/vaccinations", node.url)).bearer_auth(site_token).json(&body).send()?;
     Ok((res.status().as_u16(), res.json()?))
 }
+
+/// Sets `name`'s password for the web pages with `vrs-node user password` (from stdin).
+pub fn set_password(node: &NodeProcess, name: &str, password: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut child = Command::new(binary("vrs-node")?)
+        .args(["user", "password", "--name", name])
+        .arg("--data-dir")
+        .arg(&node.data_dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    child.stdin.take().ok_or_else(|| anyhow::anyhow!("no stdin"))?.write_all(format!("{password}\n").as_bytes())?;
+    let out = child.wait_with_output()?;
+    anyhow::ensure!(out.status.success(), "user password failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(())
+}

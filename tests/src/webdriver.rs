@@ -1,6 +1,8 @@
 //! A headless Chromium driven over the W3C WebDriver protocol: `chromedriver` (Debian's
 //! `chromium-driver`, installed by `.ci/run`) on a loopback port, spoken to with plain
-//! HTTP. Enough to load a page and read what it shows, without a WebDriver crate.
+//! HTTP. Enough to load a page, read what it shows, type (keys reach the page as a
+//! person's or a barcode reader's would), click, upload a file and take a screenshot,
+//! without a WebDriver crate.
 
 use super::free_port;
 use anyhow::{Context, bail};
@@ -63,6 +65,66 @@ impl Browser {
 
     pub fn goto(&self, url: &str) -> anyhow::Result<()> {
         self.call("POST", &format!("/session/{}/url", self.session), json!({ "url": url })).map(drop)
+    }
+
+    /// Sets the window's size (a tablet: 820 x 1180).
+    pub fn window(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        let body = json!({"width": width, "height": height, "x": 0, "y": 0});
+        self.call("POST", &format!("/session/{}/window/rect", self.session), body).map(drop)
+    }
+
+    /// The WebDriver id of the first element matching `css`.
+    pub fn find(&self, css: &str) -> anyhow::Result<String> {
+        let v = self.call(
+            "POST",
+            &format!("/session/{}/element", self.session),
+            json!({"using": "css selector", "value": css}),
+        )?;
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .with_context(|| format!("no element {css}"))
+    }
+
+    pub fn click(&self, css: &str) -> anyhow::Result<()> {
+        let id = self.find(css)?;
+        self.call("POST", &format!("/session/{}/element/{id}/click", self.session), json!({})).map(drop)
+    }
+
+    /// Types `text` into the element as key presses (`\n` is Enter). For a file input,
+    /// `text` is the path of the file to upload.
+    pub fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let id = self.find(css)?;
+        let text = text.replace('\n', "\u{E007}");
+        self.call("POST", &format!("/session/{}/element/{id}/value", self.session), json!({ "text": text })).map(drop)
+    }
+
+    /// The element's text as shown.
+    pub fn text(&self, css: &str) -> anyhow::Result<String> {
+        let id = self.find(css)?;
+        let v = self.call("GET", &format!("/session/{}/element/{id}/text", self.session), Value::Null)?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn url(&self) -> anyhow::Result<String> {
+        let v = self.call("GET", &format!("/session/{}/url", self.session), Value::Null)?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Renders the page as for printing (its `media="print"` stylesheets) or as on screen,
+    /// through Chromium's DevTools command behind chromedriver.
+    pub fn emulate_print(&self, print: bool) -> anyhow::Result<()> {
+        let params = json!({"media": if print { "print" } else { "" }});
+        let body = json!({"cmd": "Emulation.setEmulatedMedia", "params": params});
+        self.call("POST", &format!("/session/{}/goog/cdp/execute", self.session), body).map(drop)
+    }
+
+    /// A PNG of the viewport.
+    pub fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
+        use base64::Engine;
+        let v = self.call("GET", &format!("/session/{}/screenshot", self.session), Value::Null)?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(v.as_str().context("no screenshot")?)?)
     }
 
     /// Runs `script` (a function body; `return` gives the value) in the page.

@@ -8,13 +8,14 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::certificates::{Issued, qr, source};
-use crate::db::users::Role;
+use crate::db::users::{Role, User};
 use crate::db::{disclosures, revocations};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Instant;
+use vrs_protocol::Atena;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +54,19 @@ async fn issue(
 ) -> Result<(Issued, f64), ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let atena = super::residents::atena_in_path(&path)?;
-    let holder_request = q.holder_request;
+    issue_for(&state, user, atena, q.holder_request, form.as_str()).await
+}
+
+/// Issues the person's card (the one path of these endpoints and the web page), logging
+/// `certificate.issued` with the form it was given in.
+pub async fn issue_for(
+    state: &web::Data<AppState>,
+    user: User,
+    atena: Atena,
+    holder_request: bool,
+    form: &'static str,
+) -> Result<(Issued, f64), ApiError> {
+    let state = state.clone();
     web::block(move || -> Result<_, ApiError> {
         let start = Instant::now();
         let mut conn = state.db.get()?;
@@ -71,7 +84,7 @@ async fn issue(
         // Never earlier than the person's last revocation, so a new card is not revoked.
         let nbf = crate::db::now().max(revocations::latest(&mut conn, &rid)?.unwrap_or(0));
         let issued = state.issuer.issue(nbf, Some(&rid), &person, &doses).map_err(ApiError::internal)?;
-        let detail = format!("kid={} form={} holder_request={holder_request}", issued.kid, form.as_str());
+        let detail = format!("kid={} form={form} holder_request={holder_request}", issued.kid);
         super::residents::log_read(&mut conn, &user, "certificate.issued", atena, Some(detail))?;
         Ok((issued, start.elapsed().as_secs_f64() * 1000.0))
     })

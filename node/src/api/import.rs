@@ -4,7 +4,7 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::db::users::Role;
+use crate::db::users::{Role, User};
 use crate::import::reader::Charset;
 use crate::import::{ImportError, ImportMode, ImportOptions, ImportReport, import_residents};
 use actix_web::http::StatusCode;
@@ -27,12 +27,25 @@ pub async fn import_residents_handler(
     state: web::Data<AppState>,
     caller: Caller,
     query: web::Query<ImportQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let mode = ImportMode::from_on_error(query.on_error.as_deref())
         .ok_or_else(|| ApiError::bad_request("invalid_parameter", "on_error must be skip or abort"))?;
     let charset = declared_charset(&req)?;
+    respond(run_upload(&state, &user, mode, charset, payload).await?)
+}
+
+/// Streams an uploaded residents CSV into the import (the one path of this endpoint and
+/// the web page's upload). The inner result is the import's own; the outer error is the
+/// upload's (too large, interrupted before the import could say anything).
+pub async fn run_upload(
+    state: &web::Data<AppState>,
+    user: &User,
+    mode: ImportMode,
+    charset: Option<Charset>,
+    mut payload: web::Payload,
+) -> Result<Result<ImportReport, ImportError>, ApiError> {
     let opts = ImportOptions {
         mode,
         charset,
@@ -74,7 +87,15 @@ pub async fn import_residents_handler(
             format!("the upload exceeds {limit} bytes"),
         ));
     }
-    respond(&state, result)
+    match &result {
+        Ok(r) => {
+            state.metrics.record_import(r.inserted, r.updated, r.unchanged, r.rejected_total);
+            state.metrics.record_import_file("residents", r.committed, r.rejected_total);
+        }
+        Err(ImportError::File(_)) => state.metrics.record_import_file("residents", false, 1),
+        Err(ImportError::Db(_)) => {}
+    }
+    Ok(result)
 }
 
 pub(crate) fn declared_charset(req: &HttpRequest) -> Result<Option<Charset>, ApiError> {
@@ -100,11 +121,9 @@ pub(crate) fn declared_charset(req: &HttpRequest) -> Result<Option<Charset>, Api
     }
 }
 
-fn respond(state: &AppState, result: Result<ImportReport, ImportError>) -> Result<HttpResponse, ApiError> {
+fn respond(result: Result<ImportReport, ImportError>) -> Result<HttpResponse, ApiError> {
     match result {
         Ok(r) => {
-            state.metrics.record_import(r.inserted, r.updated, r.unchanged, r.rejected_total);
-            state.metrics.record_import_file("residents", r.committed, r.rejected_total);
             if r.committed {
                 Ok(HttpResponse::Ok().json(json!({
                     "import_id": r.import_id,
@@ -124,7 +143,6 @@ fn respond(state: &AppState, result: Result<ImportReport, ImportError>) -> Resul
             }
         }
         Err(ImportError::File(rejection)) => {
-            state.metrics.record_import_file("residents", false, 1);
             Err(ApiError::unprocessable("invalid_csv", format!("{}; nothing was written", rejection.message))
                 .with("rejected", json!([rejection]))
                 .with("rejected_total", json!(1)))

@@ -24,6 +24,12 @@ pub async fn ask(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let inquiry = inquiry_input::parse(body.into_inner(), vrs_protocol::now_ms())?;
+    Ok(HttpResponse::Ok().json(ask_checked(&state, user, inquiry).await?))
+}
+
+/// Asks the former municipality (the one path of this endpoint and the web form): the
+/// answer's JSON, or the error the desk is shown.
+pub async fn ask_checked(state: &web::Data<AppState>, user: User, inquiry: Inquiry) -> Result<Value, ApiError> {
     let own = state.settings.municipality_code();
     if inquiry.to == own {
         return Err(unknown(
@@ -50,7 +56,7 @@ pub async fn ask(
         inquiry_ask::ask_about(&federation, inquiry_id, inquiry.to, inquiry.subject.clone(), &consent, timeout).await;
     let outcome = inquiry_ask::outcome_word(&result);
     let actor = user.name.clone();
-    log_inquiry(&state, user, &inquiry, inquiry_id, outcome).await?;
+    log_inquiry(state, user, &inquiry, inquiry_id, outcome).await?;
     let id = inquiry_id.to_string();
     match result {
         Ok(InquiryResult::Found(found)) => {
@@ -63,10 +69,10 @@ pub async fn ask(
                 .await??;
                 answer["brought_in"] = json!(added);
             }
-            Ok(HttpResponse::Ok().json(answer))
+            Ok(answer)
         }
-        Ok(InquiryResult::NotFound) => Ok(HttpResponse::Ok().json(json!({"status": "not_found", "inquiry_id": id}))),
-        Ok(InquiryResult::Withheld) => Ok(HttpResponse::Ok().json(json!({"status": "withheld", "inquiry_id": id}))),
+        Ok(InquiryResult::NotFound) => Ok(json!({"status": "not_found", "inquiry_id": id})),
+        Ok(InquiryResult::Withheld) => Ok(json!({"status": "withheld", "inquiry_id": id})),
         Err(AskError::UnknownMunicipality) => Err(unknown("the coordinator does not know this municipality's node")),
         Err(AskError::Unreachable) => Err(ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,

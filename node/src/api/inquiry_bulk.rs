@@ -29,7 +29,7 @@ use vrs_protocol::messages::{InquiryResult, InquirySubject};
 use vrs_protocol::{MunicipalityCode, RecordId};
 
 /// 4 MiB: comfortably more than `MAX_ROWS` rows of `municipality,my_number`.
-const MAX_BYTES: usize = 4 << 20;
+pub const MAX_BYTES: usize = 4 << 20;
 /// Rows in one batch; a larger list is split by the desk (the answer says so).
 pub const MAX_ROWS: usize = 100_000;
 /// Results written to the access log (one transaction) and to the answer at a time.
@@ -53,6 +53,20 @@ pub async fn ask_bulk(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let consent = batch_consent(query.into_inner())?;
+    let body = super::body::read_limited(payload, MAX_BYTES, "a bulk inquiry file").await?;
+    let format = if wants_json(&req) { Format::Json } else { Format::Csv };
+    start_batch(&state, user, consent, &body, format)
+}
+
+/// Starts asking a batch and answers with the results as they come (the one path of this
+/// endpoint and the web page's upload); the batch id is in `X-Batch-Id`.
+pub fn start_batch(
+    state: &web::Data<AppState>,
+    user: User,
+    consent: Consent,
+    body: &[u8],
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
     let Some(federation) = state.federation.clone() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -60,9 +74,7 @@ pub async fn ask_bulk(
             "this node is not part of a federation",
         ));
     };
-    let body = super::body::read_limited(payload, MAX_BYTES, "a bulk inquiry file").await?;
-    let rows = inquiry_bulk_rows::parse(&body, MAX_ROWS).map_err(file_error)?;
-    let format = if wants_json(&req) { Format::Json } else { Format::Csv };
+    let rows = inquiry_bulk_rows::parse(body, MAX_ROWS).map_err(file_error)?;
     let batch_id = RecordId::random().map_err(ApiError::internal)?;
     state.bulk.start(batch_id, &user.name, rows.len() as u64);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(4);

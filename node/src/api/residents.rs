@@ -34,21 +34,21 @@ pub async fn get(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
-    coupon: Option<String>,
-    my_number: Option<String>,
-    family_kana: Option<String>,
-    given_kana: Option<String>,
-    birth_date: Option<String>,
+    pub coupon: Option<String>,
+    pub my_number: Option<String>,
+    pub family_kana: Option<String>,
+    pub given_kana: Option<String>,
+    pub birth_date: Option<String>,
 }
 
-enum Search {
+pub enum Search {
     Coupon(CouponNumber),
     MyNumber(MyNumber),
     Kana { family: String, given: Option<String>, birth: CivilDate },
 }
 
 impl SearchRequest {
-    fn parse(self) -> Result<Search, ApiError> {
+    pub fn parse(self) -> Result<Search, ApiError> {
         let bad = |code, msg: &str| ApiError::unprocessable(code, msg.to_owned());
         match (self.coupon, self.my_number, self.family_kana, self.birth_date) {
             (Some(c), None, None, None) => Ok(Search::Coupon(
@@ -77,7 +77,7 @@ impl SearchRequest {
         }
     }
 
-    fn kind(s: &Search) -> &'static str {
+    pub fn kind(s: &Search) -> &'static str {
         match s {
             Search::Coupon(_) => "coupon",
             Search::MyNumber(_) => "my_number",
@@ -95,34 +95,43 @@ pub async fn search(
     let search = body.into_inner().parse()?;
     let views = web::block(move || -> Result<_, ApiError> {
         let mut conn = state.db.get()?;
-        let atenas = match &search {
-            Search::Coupon(c) => residents::find_by_coupon(&mut conn, c)?.into_iter().collect(),
-            Search::MyNumber(m) => residents::find_by_my_number(&mut conn, &state.keys, m)?.into_iter().collect(),
-            Search::Kana { family, given, birth } => {
-                residents::find_by_kana(&mut conn, family, given.as_deref(), *birth)?
-            }
-        };
-        let by = format!("by={}", SearchRequest::kind(&search));
-        let mut views = Vec::with_capacity(atenas.len());
-        for a in atenas {
-            if let Some(v) = residents::get(&mut conn, &state.keys, &a)? {
-                log_read(&mut conn, &user, "resident.search", &a, Some(by.clone()))?;
-                views.push(v);
-            }
-        }
-        Ok(views)
+        find(&mut conn, &state.keys, &user, &search)
     })
     .await??;
     Ok(HttpResponse::Ok().json(json!({ "results": views })))
 }
 
+/// The residents a search finds, each read written to the access log (the API's search
+/// and the web page's).
+pub fn find(
+    conn: &mut DbConn,
+    keys: &crate::crypto::NodeKeys,
+    user: &User,
+    search: &Search,
+) -> Result<Vec<residents::ResidentView>, ApiError> {
+    let atenas = match search {
+        Search::Coupon(c) => residents::find_by_coupon(conn, c)?.into_iter().collect(),
+        Search::MyNumber(m) => residents::find_by_my_number(conn, keys, m)?.into_iter().collect(),
+        Search::Kana { family, given, birth } => residents::find_by_kana(conn, family, given.as_deref(), *birth)?,
+    };
+    let by = format!("by={}", SearchRequest::kind(search));
+    let mut views = Vec::with_capacity(atenas.len());
+    for a in atenas {
+        if let Some(v) = residents::get(conn, keys, &a)? {
+            log_read(conn, user, "resident.search", &a, Some(by.clone()))?;
+            views.push(v);
+        }
+    }
+    Ok(views)
+}
+
 /// The 個別宛名番号 of a `/residents/{atena}/...` or `/certificates/{atena}` path.
-pub(super) fn atena_in_path(s: &str) -> Result<Atena, ApiError> {
+pub(crate) fn atena_in_path(s: &str) -> Result<Atena, ApiError> {
     Atena::parse(s).map_err(|_| ApiError::bad_request("invalid_atena", "個別宛名番号 must be 1 to 15 digits"))
 }
 
 /// One access-log row by the calling user about resident `atena`.
-pub(super) fn log_read(
+pub(crate) fn log_read(
     conn: &mut DbConn,
     user: &User,
     action: &str,

@@ -8,8 +8,8 @@ use super::state::AppState;
 use super::vaccinations::{parse_id, refusal};
 use crate::crypto::NodeKeys;
 use crate::db::revocations::{self, Reason};
-use crate::db::users::Role;
-use crate::db::vaccinations::{VaccinationRow, by_id, take_write_lock};
+use crate::db::users::{Role, User};
+use crate::db::vaccinations::{VaccinationRow, VaccinationView, by_id, take_write_lock};
 use crate::db::{DbConn, DbError, access_log};
 use crate::vaccinations::review::{self, Actor, Correction, ReviewError};
 use actix_web::http::StatusCode;
@@ -39,7 +39,18 @@ pub async fn correct(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let id = parse_id(&path)?;
-    let view = web::block(move || -> Result<_, ApiError> {
+    Ok(HttpResponse::Ok().json(correct_dose(&state, user, id, body.into_inner()).await?))
+}
+
+/// Applies a correction (the one path of this endpoint and the review page).
+pub async fn correct_dose(
+    state: &web::Data<AppState>,
+    user: User,
+    id: String,
+    body: Correction,
+) -> Result<VaccinationView, ApiError> {
+    let state = state.clone();
+    web::block(move || -> Result<_, ApiError> {
         let mut conn = state.db.get()?;
         let who = Actor { name: &user.name, role: user.role.as_str() };
         let today = crate::today();
@@ -56,15 +67,14 @@ pub async fn correct(
             .map_err(review_error)?;
         Ok(row.view())
     })
-    .await??;
-    Ok(HttpResponse::Ok().json(view))
+    .await?
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     #[serde(default)]
-    reason: String,
+    pub reason: String,
 }
 
 pub async fn cancel(
@@ -75,21 +85,31 @@ pub async fn cancel(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let id = parse_id(&path)?;
-    let view = web::block(move || -> Result<_, ApiError> {
+    Ok(HttpResponse::Ok().json(cancel_dose(&state, user, id, body.into_inner().reason).await?))
+}
+
+/// Cancels a dose (the one path of this endpoint and the review page).
+pub async fn cancel_dose(
+    state: &web::Data<AppState>,
+    user: User,
+    id: String,
+    reason: String,
+) -> Result<VaccinationView, ApiError> {
+    let state = state.clone();
+    web::block(move || -> Result<_, ApiError> {
         let mut conn = state.db.get()?;
         let who = Actor { name: &user.name, role: user.role.as_str() };
         let row = conn
             .transaction(|c| {
                 take_write_lock(c)?;
-                let row = review::cancel(c, &who, &id, &body.reason)?;
+                let row = review::cancel(c, &who, &id, &reason)?;
                 revoke_cards(c, &state.keys, &row, Reason::Cancelled)?;
                 Ok(row)
             })
             .map_err(review_error)?;
         Ok(row.view())
     })
-    .await??;
-    Ok(HttpResponse::Ok().json(view))
+    .await?
 }
 
 /// What a certificate shows of a dose.

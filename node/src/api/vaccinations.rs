@@ -6,7 +6,7 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::db::users::Role;
+use crate::db::users::{Role, User};
 use crate::db::{access_log, vaccinations as rows};
 use crate::domain::dose::{DoseFields, Refusal, validate};
 use crate::vaccinations::record::{Outcome, RecordError, Submission};
@@ -99,17 +99,30 @@ pub async fn record(
         site: &body.site,
         doctor: &body.doctor,
     };
+    let outcome = record_dose(&state, user, fields, key).await?;
+    Ok(answer(&outcome))
+}
+
+/// Records one dose as a site reads it: the hard checks, the group-committed write, and
+/// the wait for the home node's acknowledgement of another municipality's dose. The one
+/// path of `POST /api/v1/vaccinations` and the site menu's confirmation.
+pub async fn record_dose(
+    state: &AppState,
+    user: &User,
+    fields: DoseFields<'_>,
+    idempotency_key: Option<String>,
+) -> Result<Outcome, ApiError> {
     let dose = validate(fields, crate::today(), &state.products, |c| crate::municipalities::lookup(c).is_some())
         .map_err(refusal)?;
     let mut outcome = state
         .doses
-        .submit(Submission { dose, idempotency_key: key }, user.name.clone(), user.role.as_str().to_owned())
+        .submit(Submission { dose, idempotency_key }, user.name.clone(), user.role.as_str().to_owned())
         .await
         .map_err(record_error)?;
-    if outcome.status == Status::Queued && try_forward_now(&state, &outcome.id).await {
+    if outcome.status == Status::Queued && try_forward_now(state, &outcome.id).await {
         outcome.status = Status::Forwarded;
     }
-    Ok(answer(&outcome))
+    Ok(outcome)
 }
 
 /// How long a site waits for the home node's acknowledgement before being told `queued`.
@@ -153,27 +166,32 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let user = caller.require(&[Role::Staff])?.clone();
     let id = parse_id(&path)?;
-    let found = web::block(move || -> Result<_, ApiError> {
-        let mut conn = state.db.get()?;
-        let Some(row) = rows::by_id(&mut conn, &id)? else { return Ok(None) };
-        let changes = rows::changes(&mut conn, &id)?;
-        access_log::record(
-            &mut conn,
-            access_log::Entry {
-                actor: &user.name,
-                role: user.role.as_str(),
-                action: "vaccination.read",
-                atena: row.atena.as_deref(),
-                detail: Some(format!("id={id}")),
-            },
-        )?;
-        Ok(Some((row.view(), changes)))
-    })
-    .await??;
+    let found = web::block(move || read_one(&mut *state.db.get()?, &user, &id)).await??;
     let (view, changes) = found.ok_or_else(|| ApiError::not_found("vaccination record"))?;
     let mut body = json!(view);
     body["changes"] = json!(changes);
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// One dose record with its change history, the read written to the access log.
+pub fn read_one(
+    conn: &mut crate::db::DbConn,
+    user: &User,
+    id: &str,
+) -> Result<Option<(rows::VaccinationView, Vec<rows::ChangeView>)>, ApiError> {
+    let Some(row) = rows::by_id(conn, id)? else { return Ok(None) };
+    let changes = rows::changes(conn, id)?;
+    access_log::record(
+        conn,
+        access_log::Entry {
+            actor: &user.name,
+            role: user.role.as_str(),
+            action: "vaccination.read",
+            atena: row.atena.as_deref(),
+            detail: Some(format!("id={id}")),
+        },
+    )?;
+    Ok(Some((row.view(), changes)))
 }
 
 #[derive(Deserialize)]
@@ -201,25 +219,33 @@ pub async fn list(
     }
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let after = q.after.as_deref().map(parse_id).transpose()?;
-    let items = web::block(move || -> Result<_, ApiError> {
-        let mut conn = state.db.get()?;
-        let cursor = match after {
-            Some(id) => rows::by_id(&mut conn, &id)?.map(|r| (r.created_at, r.id)),
-            None => None,
-        };
-        let found = rows::list(&mut conn, &status, limit, cursor)?;
-        access_log::record(
-            &mut conn,
-            access_log::Entry {
-                actor: &user.name,
-                role: user.role.as_str(),
-                action: "vaccination.list",
-                atena: None,
-                detail: Some(format!("status={status} count={}", found.len())),
-            },
-        )?;
-        Ok(found.iter().map(rows::VaccinationRow::view).collect::<Vec<_>>())
-    })
-    .await??;
+    let items =
+        web::block(move || read_queue(&mut *state.db.get()?, &user, &status, limit, after.as_deref())).await??;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// A page of a queue (`needs_review` or a status), the read written to the access log.
+pub fn read_queue(
+    conn: &mut crate::db::DbConn,
+    user: &User,
+    status: &str,
+    limit: i64,
+    after: Option<&str>,
+) -> Result<Vec<rows::VaccinationView>, ApiError> {
+    let cursor = match after {
+        Some(id) => rows::by_id(conn, id)?.map(|r| (r.created_at, r.id)),
+        None => None,
+    };
+    let found = rows::list(conn, status, limit, cursor)?;
+    access_log::record(
+        conn,
+        access_log::Entry {
+            actor: &user.name,
+            role: user.role.as_str(),
+            action: "vaccination.list",
+            atena: None,
+            detail: Some(format!("status={status} count={}", found.len())),
+        },
+    )?;
+    Ok(found.iter().map(rows::VaccinationRow::view).collect())
 }

@@ -21,6 +21,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Serve(d) => serve(&d.data_dir),
         Command::Join(args) => join(args),
         Command::User(UserCommand::Add { data_dir, name, role }) => user_add(&data_dir, &name, &role),
+        Command::User(UserCommand::Password { data_dir, name }) => user_password(&data_dir, &name),
         Command::Import(ImportCommand::Residents { data_dir, on_error, charset, file }) => {
             import_file(&data_dir, on_error.as_deref(), charset.as_deref(), &file)
         }
@@ -121,6 +122,32 @@ fn user_add(data_dir: &Path, name: &str, role: &str) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
     let token = users::add(&mut conn, name, role)?;
     println!("{token}");
+    Ok(())
+}
+
+fn user_password(data_dir: &Path, name: &str) -> anyhow::Result<()> {
+    use crate::db::passwords;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the password from stdin")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    passwords::check_policy(name, password)?;
+    let (_, pool) = open_db(data_dir)?;
+    let mut conn = pool.get()?;
+    let id = passwords::user_id_by_name(&mut conn, name)?.with_context(|| format!("no user named {name:?}"))?;
+    let phc = passwords::hash(password)?;
+    passwords::set(&mut conn, id, &phc, &format!("cli:{}", whoami()))?;
+    crate::db::access_log::record(
+        &mut conn,
+        crate::db::access_log::Entry {
+            actor: &format!("cli:{}", whoami()),
+            role: "admin",
+            action: "user.password",
+            atena: None,
+            detail: Some(format!("name={name}")),
+        },
+    )?;
+    eprintln!("the password of {name} is set; their browser sessions have ended");
     Ok(())
 }
 

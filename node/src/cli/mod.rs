@@ -89,6 +89,14 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Set the password a user signs in to the web pages with (/ui). Reads it from the
+    /// first line of stdin, never from the command line (which other users can see).
+    Password {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

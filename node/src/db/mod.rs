@@ -9,11 +9,14 @@ mod checkpointer;
 pub mod disclosures;
 pub mod group_commit;
 pub mod outbox;
+pub mod passwords;
 pub mod residents;
 pub mod revocations;
 pub mod schema;
+pub mod site_days;
 pub mod users;
 pub mod vaccinations;
+pub mod web_sessions;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -165,6 +165,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_passwords (user_id) {
+        user_id -> BigInt,
+        hash -> Text,
+        set_at -> BigInt,
+        set_by -> Text,
+    }
+}
+
+diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Binary,
+        user_id -> BigInt,
+        method -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    site_day_settings (user_id, day) {
+        user_id -> BigInt,
+        day -> Text,
+        site -> Text,
+        doctor -> Text,
+        product -> Text,
+        lot -> Text,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(my_numbers -> residents (atena));
 diesel::joinable!(protected_residents -> residents (atena));
 diesel::joinable!(disclosures -> residents (atena));
@@ -172,6 +204,9 @@ diesel::joinable!(vaccinations -> residents (atena));
 diesel::joinable!(vaccination_changes -> vaccinations (vaccination_id));
 diesel::joinable!(outbox -> vaccinations (vaccination_id));
 diesel::joinable!(coupon_history -> residents (atena));
+diesel::joinable!(user_passwords -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
+diesel::joinable!(site_day_settings -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     residents,
     coupon_history,
@@ -184,5 +219,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     protected_residents,
     disclosures,
-    certificate_revocations
+    certificate_revocations,
+    user_passwords,
+    web_sessions,
+    site_day_settings
 );

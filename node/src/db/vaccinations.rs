@@ -222,3 +222,19 @@ pub fn take_write_lock(conn: &mut DbConn) -> Result<(), DbError> {
     }
     Ok(())
 }
+
+/// The doses `actor` recorded since `since` (Unix seconds), newest first: a site's day.
+pub fn recorded_by_since(
+    conn: &mut DbConn,
+    actor: &str,
+    since: i64,
+    limit: i64,
+) -> Result<Vec<VaccinationRow>, DbError> {
+    Ok(vaccinations::table
+        .filter(vaccinations::recorded_by.eq(actor))
+        .filter(vaccinations::created_at.ge(since))
+        .order((vaccinations::created_at.desc(), vaccinations::id.desc()))
+        .limit(limit)
+        .select(VaccinationRow::as_select())
+        .load(conn)?)
+}

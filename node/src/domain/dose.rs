@@ -62,13 +62,19 @@ pub fn validate(
         .get(f.product.trim())
         .ok_or_else(|| refuse("unknown_product", "product", "not a product code of the product master"))?;
     let vaccinated_on = check_date(f.vaccinated_on, today, product)?;
-    let lot = f.lot.trim();
+    let lot = check_lot(f.lot)?;
+    let site = free_text(f.site, "site", MAX_SITE)?;
+    let doctor = free_text(f.doctor, "doctor", MAX_DOCTOR)?;
+    Ok(ValidDose { ocr, vaccinated_on, product: product.code.clone(), lot, site, doctor })
+}
+
+/// A plausible lot number, upper-cased (also what the site menu checks when it is set).
+pub fn check_lot(lot: &str) -> Result<String, Refusal> {
+    let lot = lot.trim();
     if lot.is_empty() || lot.len() > MAX_LOT || !lot.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(refuse("invalid_lot", "lot", format!("lot must be 1-{MAX_LOT} ASCII letters, digits or '-'")));
     }
-    let site = free_text(f.site, "site", MAX_SITE)?;
-    let doctor = free_text(f.doctor, "doctor", MAX_DOCTOR)?;
-    Ok(ValidDose { ocr, vaccinated_on, product: product.code.clone(), lot: lot.to_ascii_uppercase(), site, doctor })
+    Ok(lot.to_ascii_uppercase())
 }
 
 fn check_date(s: &str, today: CivilDate, product: &Product) -> Result<CivilDate, Refusal> {
@@ -87,7 +93,8 @@ fn check_date(s: &str, today: CivilDate, product: &Product) -> Result<CivilDate,
     Ok(date)
 }
 
-fn free_text(s: &str, field: &'static str, max: usize) -> Result<String, Refusal> {
+/// Free text (site, doctor): trimmed, bounded, no control characters.
+pub fn free_text(s: &str, field: &'static str, max: usize) -> Result<String, Refusal> {
     let t = s.trim();
     if t.chars().count() > max || t.chars().any(char::is_control) {
         return Err(refuse(

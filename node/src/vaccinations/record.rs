@@ -76,23 +76,7 @@ pub fn record_one(conn: &mut DbConn, ctx: &Context<'_>, sub: &Submission) -> Res
         return if prior.request_digest == digest { Ok(replay(&prior)) } else { Err(RecordError::KeyReused) };
     }
     let d = &sub.dose;
-    let ours = d.ocr.municipality == ctx.own;
-    let atena = if ours { residents::find_by_coupon(conn, &d.ocr.coupon)? } else { None };
-    let (status, warnings) = match &atena {
-        Some(a) => (Status::Recorded, evaluate(conn, ctx.products, d, a, None)?),
-        None => {
-            // Not ours to judge (or nobody to judge yet): only the same dose twice is caught now.
-            let held = rows::unmatched_for_coupon(conn, d.ocr.municipality.as_str(), d.ocr.coupon.as_str())?;
-            if let Some(same) = held.iter().find(|r| {
-                r.status != Status::Cancelled.as_str()
-                    && r.dose_number == i16::from(d.ocr.dose)
-                    && r.vaccinated_on == d.vaccinated_on.iso()
-            }) {
-                return Err(RecordError::Duplicate { id: same.id.clone() });
-            }
-            (if ours { Status::Unmatched } else { Status::Queued }, Vec::new())
-        }
-    };
+    let Decision { atena, status, warnings } = decide(conn, ctx.own, ctx.products, d)?;
     let now = crate::db::now();
     let row = VaccinationRow {
         id: new_id(),
@@ -138,6 +122,44 @@ pub fn record_one(conn: &mut DbConn, ctx: &Context<'_>, sub: &Submission) -> Res
         warnings: json!(warnings),
         replayed: false,
     })
+}
+
+/// Where a dose goes and what the rules say of it, before anything is written.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// The person, when the coupon is ours and registered.
+    pub atena: Option<String>,
+    pub status: Status,
+    pub warnings: Vec<dose_rules::Warning>,
+}
+
+/// Decides a dose: ours and matched (the rules run), ours and unknown (unmatched queue),
+/// or another municipality's (outbox). Reads only; [`record_one`] writes what this says,
+/// and the site menu shows it on its confirmation step.
+pub fn decide(
+    conn: &mut DbConn,
+    own: MunicipalityCode,
+    products: &ProductMaster,
+    d: &ValidDose,
+) -> Result<Decision, RecordError> {
+    let ours = d.ocr.municipality == own;
+    let atena = if ours { residents::find_by_coupon(conn, &d.ocr.coupon)? } else { None };
+    let (status, warnings) = match &atena {
+        Some(a) => (Status::Recorded, evaluate(conn, products, d, a, None)?),
+        None => {
+            // Not ours to judge (or nobody to judge yet): only the same dose twice is caught now.
+            let held = rows::unmatched_for_coupon(conn, d.ocr.municipality.as_str(), d.ocr.coupon.as_str())?;
+            if let Some(same) = held.iter().find(|r| {
+                r.status != Status::Cancelled.as_str()
+                    && r.dose_number == i16::from(d.ocr.dose)
+                    && r.vaccinated_on == d.vaccinated_on.iso()
+            }) {
+                return Err(RecordError::Duplicate { id: same.id.clone() });
+            }
+            (if ours { Status::Unmatched } else { Status::Queued }, Vec::new())
+        }
+    };
+    Ok(Decision { atena, status, warnings })
 }
 
 /// The dose a stored row describes (for re-running the rules on it).
