@@ -22,6 +22,9 @@ pub struct Settings {
     /// Absent from files written before statistics existed: then the defaults apply.
     #[serde(default)]
     pub stats: StatsSettings,
+    /// API tokens: lifetime, users at most, throttling of wrong tokens.
+    #[serde(default)]
+    pub auth: vrs_http::AuthSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,6 +122,7 @@ impl Default for Settings {
             },
             log: LogSettings { format: "text".into(), level: "info".into() },
             stats: StatsSettings::default(),
+            auth: vrs_http::AuthSettings::default(),
         }
     }
 }
@@ -207,6 +211,7 @@ impl Settings {
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));
         }
+        self.auth.validate().map_err(|(field, reason)| invalid(field, reason))?;
         Ok(())
     }
 

@@ -88,7 +88,8 @@ pub async fn run(
     ];
 
     let loopback = bound.http.ip().is_loopback();
-    let state = AppState { db: pool, metrics, federation: fed.clone(), stats, loopback };
+    let token_throttle = settings.auth.token_throttle();
+    let state = AppState { db: pool, metrics, federation: fed.clone(), stats, loopback, token_throttle };
     let http = http_server(state, listener, &settings)?;
     let http_handle = http.handle();
     let http_task = tokio::spawn(http);

@@ -21,6 +21,9 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub certificates: CertificateSettings,
+    /// API tokens: lifetime, users at most, throttling of wrong tokens.
+    #[serde(default)]
+    pub auth: vrs_http::AuthSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -130,6 +133,7 @@ impl Default for Settings {
             import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
             log: LogSettings { format: "text".into(), level: "info".into() },
             certificates: CertificateSettings::default(),
+            auth: vrs_http::AuthSettings::default(),
         }
     }
 }
@@ -195,6 +199,7 @@ impl Settings {
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));
         }
+        self.auth.validate().map_err(|(field, reason)| invalid(field, reason))?;
         Ok(())
     }
 

@@ -35,6 +35,7 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
     crate::products::install((*products).clone());
     let metrics = Arc::new(Metrics::new()?);
     let issuer = Issuer { keys: IssuerKeys::load_or_create(data_dir)?, iss: settings.issuer() };
+    let token_throttle = settings.auth.token_throttle();
     let doses = DoseWriter::start(pool.clone(), settings.municipality_code(), products.clone(), metrics.clone());
     Ok(AppState {
         settings,
@@ -48,6 +49,7 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
         outbox: None,
         bulk: Arc::default(),
         issuer: Arc::new(issuer),
+        token_throttle,
     })
 }
 

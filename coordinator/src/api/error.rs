@@ -12,11 +12,13 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429 answers).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after_secs: None }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -29,6 +31,16 @@ impl ApiError {
 
     pub fn forbidden(role: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", format!("the {role} role may not do this"))
+    }
+
+    /// 429: this client address presented too many wrong tokens.
+    pub fn too_many_attempts(retry_after: std::time::Duration) -> Self {
+        let secs = vrs_http::AuthFailure::<()>::retry_after_secs(retry_after);
+        let message = format!("too many wrong tokens from this address; retry in {secs} s");
+        ApiError {
+            retry_after_secs: Some(secs),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+        }
     }
 
     /// Logs the cause and answers 500 without it.
@@ -50,13 +62,33 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({ "error": self.code, "message": self.message }))
+        let mut res = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs));
+        }
+        res.json(json!({ "error": self.code, "message": self.message }))
     }
 }
 
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<vrs_http::AuthFailure<ApiError>> for ApiError {
+    fn from(f: vrs_http::AuthFailure<ApiError>) -> Self {
+        use vrs_http::AuthFailure::*;
+        match f {
+            Missing | Unknown => ApiError::unauthorized(),
+            Expired { at } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                format!("the token expired on {} (UTC); ask an admin to renew it", vrs_http::token::utc_date(at)),
+            ),
+            Throttled { retry_after } => ApiError::too_many_attempts(retry_after),
+            Lookup(e) => e,
+        }
     }
 }
 

@@ -12,11 +12,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub detail: Map<String, Value>,
+    /// Seconds for a `Retry-After` header (429 answers).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), detail: Map::new() }
+        ApiError { status, code, message: message.into(), detail: Map::new(), retry_after_secs: None }
     }
 
     pub fn with(mut self, key: &str, value: Value) -> Self {
@@ -44,6 +46,16 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", format!("the {role} role may not do this"))
     }
 
+    /// 429: this client address presented too many wrong tokens.
+    pub fn too_many_attempts(retry_after: std::time::Duration) -> Self {
+        let secs = vrs_http::AuthFailure::<()>::retry_after_secs(retry_after);
+        let message = format!("too many wrong tokens from this address; retry in {secs} s");
+        ApiError {
+            retry_after_secs: Some(secs),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+        }
+    }
+
     /// Logs the cause and answers 500 without it.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -67,7 +79,11 @@ impl ResponseError for ApiError {
         if let Value::Object(map) = &mut body {
             map.extend(self.detail.clone());
         }
-        HttpResponse::build(self.status).json(body)
+        let mut res = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs));
+        }
+        res.json(body)
     }
 }
 
@@ -81,6 +97,22 @@ impl From<crate::db::DbError> for ApiError {
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         ApiError::internal(crate::db::DbError::from(e))
+    }
+}
+
+impl From<vrs_http::AuthFailure<ApiError>> for ApiError {
+    fn from(f: vrs_http::AuthFailure<ApiError>) -> Self {
+        use vrs_http::AuthFailure::*;
+        match f {
+            Missing | Unknown => ApiError::unauthorized(),
+            Expired { at } => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                format!("the token expired on {} (UTC); ask an admin to renew it", vrs_http::token::utc_date(at)),
+            ),
+            Throttled { retry_after } => ApiError::too_many_attempts(retry_after),
+            Lookup(e) => e,
+        }
     }
 }
 

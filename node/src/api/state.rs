@@ -30,4 +30,6 @@ pub struct AppState {
     pub bulk: Arc<BulkBatches>,
     /// Signs vaccination certificates (SMART Health Cards).
     pub issuer: Arc<Issuer>,
+    /// Wrong bearer tokens per client address (`auth.max_failed_attempts`).
+    pub token_throttle: vrs_http::Throttle<std::net::IpAddr>,
 }

@@ -1,9 +1,9 @@
 //! What each subcommand does.
 
-use super::{Command, DemoArgs, ImportCommand, InitArgs, JoinArgs, UserCommand};
+use super::{Command, DemoArgs, ImportCommand, InitArgs, JoinArgs};
 use crate::config::{Secret, Settings};
 use crate::crypto::NodeKeys;
-use crate::db::users::{self, Role};
+use crate::db::users::Users;
 use crate::db::{self, DatabaseUrl};
 use crate::federation::identity::ENROLLMENT_FILE;
 use crate::federation::{FEDERATION_FILE, NodeIdentity};
@@ -20,7 +20,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Init(args) => init(args),
         Command::Serve(d) => serve(&d.data_dir),
         Command::Join(args) => join(args),
-        Command::User(UserCommand::Add { data_dir, name, role }) => user_add(&data_dir, &name, &role),
+        Command::User(cmd) => user(cmd),
         Command::Import(ImportCommand::Residents { data_dir, on_error, charset, file }) => {
             import_file(&data_dir, on_error.as_deref(), charset.as_deref(), &file)
         }
@@ -119,15 +119,12 @@ fn open_db(data_dir: &Path) -> anyhow::Result<(Settings, db::Pool)> {
     Ok((settings, pool))
 }
 
-fn user_add(data_dir: &Path, name: &str, role: &str) -> anyhow::Result<()> {
-    let role = Role::parse(role).context("--role must be admin, staff, site or auditor")?;
-    if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-        bail!("--name must be 1 to 100 printable characters");
-    }
-    let (_, pool) = open_db(data_dir)?;
+/// `user add|list|revoke-token|renew-token`: tokens on stdout alone, notes on stderr.
+fn user(cmd: vrs_http::users::UserCommand) -> anyhow::Result<()> {
+    let (settings, pool) = open_db(cmd.data_dir())?;
     let mut conn = pool.get()?;
-    let token = users::add(&mut conn, name, role)?;
-    println!("{token}");
+    let actor = format!("cli:{}", whoami());
+    vrs_http::users::run(cmd, &mut Users(&mut conn), &settings.auth, &actor, &mut std::io::stdout().lock())?;
     Ok(())
 }
 

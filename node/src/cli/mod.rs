@@ -25,9 +25,9 @@ pub enum Command {
     Serve(DataDir),
     /// Join a federation later: store the coordinator's federation.json in the data dir.
     Join(JoinArgs),
-    /// Manage API users.
+    /// Manage API users and their tokens.
     #[command(subcommand)]
-    User(UserCommand),
+    User(vrs_http::users::UserCommand),
     /// Import data from files.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -73,20 +73,6 @@ pub struct InitArgs {
     pub p2p_listen: String,
     #[arg(long)]
     pub http_listen: String,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum UserCommand {
-    /// Create a user; prints the new API token alone on stdout.
-    Add {
-        #[arg(long)]
-        data_dir: PathBuf,
-        #[arg(long)]
-        name: String,
-        /// admin, staff, site or auditor.
-        #[arg(long)]
-        role: String,
-    },
 }
 
 #[derive(Subcommand, Debug)]
