@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 pub mod bearer;
+pub mod headers;
 pub mod settings;
 pub mod throttle;
 pub mod token;
+pub mod transport;
 pub mod users;
 
 pub use bearer::{AuthFailure, Presented};

@@ -7,9 +7,10 @@ pub mod desk;
 pub mod fedbench;
 pub mod inquirybench;
 mod served;
+pub mod tls;
 pub mod webdriver;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
-use served::Served;
+pub use served::Served;
 
 use anyhow::{Context, bail};
 use std::net::TcpListener;

@@ -56,4 +56,6 @@ pub struct InitArgs {
     /// when listening on 0.0.0.0 or behind NAT).
     #[arg(long)]
     pub public_address: Option<String>,
+    #[command(flatten)]
+    pub tls: vrs_http::transport::TlsArgs,
 }

@@ -40,6 +40,7 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut settings = Settings { municipality: code.to_string(), ..Settings::default() };
     settings.http.listen = args.http_listen;
+    settings.set_transport(args.tls.settings()?);
     settings.federation.p2p_listen = args.p2p_listen;
     if let Some(url) = args.database_url {
         settings.database.url = Secret(url);

@@ -73,6 +73,8 @@ pub struct InitArgs {
     pub p2p_listen: String,
     #[arg(long)]
     pub http_listen: String,
+    #[command(flatten)]
+    pub tls: vrs_http::transport::TlsArgs,
 }
 
 #[derive(Subcommand, Debug)]
