@@ -102,7 +102,9 @@ pub fn plan(addr: SocketAddr, s: &TransportSettings, data_dir: &Path) -> Result<
         (Some(c), Some(k)) => Some((data_dir.join(c), data_dir.join(k))),
         (None, None) => None,
         _ => {
-            return Err(TransportError::BadCertificate("set both http.tls_certificate and http.tls_private_key".into()));
+            return Err(TransportError::BadCertificate(
+                "set both http.tls_certificate and http.tls_private_key".into(),
+            ));
         }
     };
     match (files, s.tls, is_loopback(addr.ip())) {
