@@ -6,6 +6,7 @@ mod coordinator;
 pub mod desk;
 pub mod fedbench;
 pub mod inquirybench;
+pub mod leaks;
 mod served;
 pub mod tls;
 pub mod webdriver;
