@@ -6,6 +6,7 @@ use crate::throttle::{Failure, Throttle, client_key};
 use crate::token::{MAX_TOKEN_LEN, TokenState};
 use actix_web::HttpRequest;
 use actix_web::error::BlockingError;
+use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -28,10 +29,44 @@ pub enum AuthFailure<E> {
     Lookup(E),
 }
 
+/// How both servers answer an authentication failure (in their own error envelope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after_secs: Option<u64>,
+}
+
 impl<E> AuthFailure<E> {
     /// Whole seconds to put in `Retry-After` (at least 1).
     pub fn retry_after_secs(retry_after: Duration) -> u64 {
         retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0 || retry_after.is_zero())
+    }
+
+    /// The answer to give: 401 `unauthorized` or `token_expired`, 429 `too_many_attempts`;
+    /// a failed look-up keeps its own error.
+    pub fn into_refusal(self) -> Result<Refusal, E> {
+        let refusal =
+            |status, code, message: String, retry_after_secs| Refusal { status, code, message, retry_after_secs };
+        Ok(match self {
+            AuthFailure::Missing | AuthFailure::Unknown => {
+                refusal(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is required".into(), None)
+            }
+            AuthFailure::Expired { at } => refusal(
+                StatusCode::UNAUTHORIZED,
+                "token_expired",
+                format!("the token expired on {} (UTC); ask an admin to renew it", crate::token::utc_date(at)),
+                None,
+            ),
+            AuthFailure::Throttled { retry_after } => {
+                let secs = Self::retry_after_secs(retry_after);
+                let message = format!("too many wrong tokens from this address; retry in {secs} s");
+                refusal(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message, Some(secs))
+            }
+            AuthFailure::Lookup(e) => return Err(e),
+        })
     }
 }
 

@@ -100,16 +100,74 @@ pub struct UserSummary {
     pub revoked: bool,
 }
 
-/// Users as one server stores them. Each write is one transaction that also enforces
-/// the cap: users whose token is not revoked, at most `max_live`.
+/// The rows of one server's users table, inside one transaction (see [`UserStore`]).
+pub trait UserRows {
+    /// Users whose token is not revoked. On PostgreSQL, lock the table first, so that two
+    /// transactions cannot both see room for one.
+    fn live_users(&mut self) -> Result<u32, UserError>;
+    /// `None` when there is no such user, else whether its token is revoked.
+    fn revoked(&mut self, name: &str) -> Result<Option<bool>, UserError>;
+    /// Inserts a user; [`UserError::Exists`] if the name is taken.
+    fn insert(&mut self, grant: &TokenGrant<'_>) -> Result<(), UserError>;
+    /// Sets `grant.name`'s token and expiry and lifts a revocation.
+    fn set_token(&mut self, grant: &TokenGrant<'_>) -> Result<(), UserError>;
+    /// Revokes `name`'s token as of `now`; false when there is no such user.
+    fn set_revoked(&mut self, name: &str, now: i64) -> Result<bool, UserError>;
+    fn list(&mut self) -> Result<Vec<UserSummary>, UserError>;
+    /// Records a change where the server keeps its trail (the node: its access log).
+    fn record(&mut self, actor: &str, action: &str, detail: &str) -> Result<(), UserError>;
+}
+
+/// Users as one server stores them: its roles, and transactions over its rows.
 pub trait UserStore {
     /// The roles this server knows, e.g. `["admin", "staff", "site", "auditor"]`.
     fn roles(&self) -> &'static [&'static str];
-    fn insert(&mut self, grant: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError>;
-    /// Replaces `grant.name`'s token and lifts a revocation (`grant.role` is ignored).
-    fn replace_token(&mut self, grant: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError>;
-    fn revoke(&mut self, name: &str, now: i64, actor: &str) -> Result<(), UserError>;
-    fn list(&mut self) -> Result<Vec<UserSummary>, UserError>;
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+    fn transaction(&mut self, f: &mut dyn FnMut(&mut dyn UserRows) -> Result<(), UserError>) -> Result<(), UserError>;
+}
+
+/// Adds a user, refused when `max_live` users already hold a live token.
+pub fn add(store: &mut impl UserStore, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
+    store.transaction(&mut |rows| {
+        check_room(rows, max_live)?;
+        rows.insert(g)?;
+        rows.record(g.actor, "user.add", &format!("{} ({})", g.name, g.role))
+    })
+}
+
+/// Gives `g.name` a new token; reviving a revoked user needs room under the cap.
+pub fn renew(store: &mut impl UserStore, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
+    store.transaction(&mut |rows| {
+        match rows.revoked(g.name)? {
+            None => return Err(UserError::NoSuchUser(g.name.into())),
+            Some(true) => check_room(rows, max_live)?,
+            Some(false) => {}
+        }
+        rows.set_token(g)?;
+        rows.record(g.actor, "user.token_renewed", g.name)
+    })
+}
+
+pub fn revoke(store: &mut impl UserStore, name: &str, now: i64, actor: &str) -> Result<(), UserError> {
+    store.transaction(&mut |rows| {
+        if !rows.set_revoked(name, now)? {
+            return Err(UserError::NoSuchUser(name.into()));
+        }
+        rows.record(actor, "user.token_revoked", name)
+    })
+}
+
+pub fn list(store: &mut impl UserStore) -> Result<Vec<UserSummary>, UserError> {
+    let mut users = Vec::new();
+    store.transaction(&mut |rows| {
+        users = rows.list()?;
+        Ok(())
+    })?;
+    Ok(users)
+}
+
+fn check_room(rows: &mut dyn UserRows, max_live: u32) -> Result<(), UserError> {
+    if rows.live_users()? >= max_live { Err(UserError::Limit { max: max_live }) } else { Ok(()) }
 }
 
 /// Runs one `user` subcommand against `store`; tokens go to `out` alone, notes to stderr.
@@ -136,25 +194,25 @@ pub fn run(
             let expires_at = token::expires_at(now, days(expires_in_days)?);
             let issued = issue()?;
             let grant = TokenGrant { name: &name, role, token_hash: issued.hash, now, expires_at, actor };
-            store.insert(&grant, settings.max_users)?;
+            add(store, &grant, settings.max_users)?;
             print_token(out, &issued, expires_at)
         }
         UserCommand::RenewToken { name, expires_in_days, .. } => {
             let expires_at = token::expires_at(now, days(expires_in_days)?);
             let issued = issue()?;
             let grant = TokenGrant { name: &name, role: "", token_hash: issued.hash, now, expires_at, actor };
-            store.replace_token(&grant, settings.max_users)?;
+            renew(store, &grant, settings.max_users)?;
             print_token(out, &issued, expires_at)
         }
         UserCommand::RevokeToken { name, .. } => {
-            store.revoke(&name, now, actor)?;
+            revoke(store, &name, now, actor)?;
             eprintln!("the token of {name:?} is revoked");
             Ok(())
         }
         UserCommand::List { .. } => {
             let io = |e: std::io::Error| UserError::Store(e.to_string());
             writeln!(out, "{:<24} {:<10} {:<10} {:<10} state", "name", "role", "created", "expires").map_err(io)?;
-            for u in store.list()? {
+            for u in list(store)? {
                 let state = if u.revoked {
                     "revoked"
                 } else if u.expires_at <= now {
@@ -191,26 +249,20 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    /// The trait's contract, in memory: what both servers' stores must do.
-    #[derive(Default)]
+    /// Rows in memory; a transaction works on a copy and keeps it only on success.
+    #[derive(Default, Clone)]
     struct Memory(BTreeMap<String, (UserSummary, [u8; 32])>);
 
-    impl Memory {
-        fn live(&self) -> u32 {
-            self.0.values().filter(|(u, _)| !u.revoked).count() as u32
+    impl UserRows for Memory {
+        fn live_users(&mut self) -> Result<u32, UserError> {
+            Ok(self.0.values().filter(|(u, _)| !u.revoked).count() as u32)
         }
-    }
-
-    impl UserStore for Memory {
-        fn roles(&self) -> &'static [&'static str] {
-            &["staff", "site"]
+        fn revoked(&mut self, name: &str) -> Result<Option<bool>, UserError> {
+            Ok(self.0.get(name).map(|(u, _)| u.revoked))
         }
-        fn insert(&mut self, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
+        fn insert(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
             if self.0.contains_key(g.name) {
                 return Err(UserError::Exists(g.name.into()));
-            }
-            if self.live() >= max_live {
-                return Err(UserError::Limit { max: max_live });
             }
             let u = UserSummary {
                 name: g.name.into(),
@@ -222,21 +274,34 @@ mod tests {
             self.0.insert(g.name.into(), (u, g.token_hash));
             Ok(())
         }
-        fn replace_token(&mut self, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
-            let live = self.live();
+        fn set_token(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
             let (u, hash) = self.0.get_mut(g.name).ok_or_else(|| UserError::NoSuchUser(g.name.into()))?;
-            if u.revoked && live >= max_live {
-                return Err(UserError::Limit { max: max_live });
-            }
             (u.revoked, u.expires_at, *hash) = (false, g.expires_at, g.token_hash);
             Ok(())
         }
-        fn revoke(&mut self, name: &str, _: i64, _: &str) -> Result<(), UserError> {
-            self.0.get_mut(name).ok_or_else(|| UserError::NoSuchUser(name.into()))?.0.revoked = true;
-            Ok(())
+        fn set_revoked(&mut self, name: &str, _: i64) -> Result<bool, UserError> {
+            Ok(self.0.get_mut(name).map(|(u, _)| u.revoked = true).is_some())
         }
         fn list(&mut self) -> Result<Vec<UserSummary>, UserError> {
             Ok(self.0.values().map(|(u, _)| u.clone()).collect())
+        }
+        fn record(&mut self, _: &str, _: &str, _: &str) -> Result<(), UserError> {
+            Ok(())
+        }
+    }
+
+    impl UserStore for Memory {
+        fn roles(&self) -> &'static [&'static str] {
+            &["staff", "site"]
+        }
+        fn transaction(
+            &mut self,
+            f: &mut dyn FnMut(&mut dyn UserRows) -> Result<(), UserError>,
+        ) -> Result<(), UserError> {
+            let mut copy = self.clone();
+            f(&mut copy)?;
+            *self = copy;
+            Ok(())
         }
     }
 

@@ -33,16 +33,6 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", format!("the {role} role may not do this"))
     }
 
-    /// 429: this client address presented too many wrong tokens.
-    pub fn too_many_attempts(retry_after: std::time::Duration) -> Self {
-        let secs = vrs_http::AuthFailure::<()>::retry_after_secs(retry_after);
-        let message = format!("too many wrong tokens from this address; retry in {secs} s");
-        ApiError {
-            retry_after_secs: Some(secs),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
-        }
-    }
-
     /// Logs the cause and answers 500 without it.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -78,16 +68,9 @@ impl From<crate::db::DbError> for ApiError {
 
 impl From<vrs_http::AuthFailure<ApiError>> for ApiError {
     fn from(f: vrs_http::AuthFailure<ApiError>) -> Self {
-        use vrs_http::AuthFailure::*;
-        match f {
-            Missing | Unknown => ApiError::unauthorized(),
-            Expired { at } => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "token_expired",
-                format!("the token expired on {} (UTC); ask an admin to renew it", vrs_http::token::utc_date(at)),
-            ),
-            Throttled { retry_after } => ApiError::too_many_attempts(retry_after),
-            Lookup(e) => e,
+        match f.into_refusal() {
+            Ok(r) => ApiError { retry_after_secs: r.retry_after_secs, ..ApiError::new(r.status, r.code, r.message) },
+            Err(e) => e,
         }
     }
 }

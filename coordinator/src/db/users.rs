@@ -6,7 +6,7 @@ use super::DbError;
 use super::schema::users;
 use diesel::prelude::*;
 use vrs_http::TokenState;
-use vrs_http::users::{TokenGrant, UserError, UserStore, UserSummary};
+use vrs_http::users::{TokenGrant, UserError, UserRows, UserStore, UserSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -45,8 +45,7 @@ pub fn by_token(conn: &mut SqliteConnection, token: &str) -> Result<TokenState<U
     Ok(TokenState::from_row(row, vrs_http::token::unix_now()))
 }
 
-/// The coordinator's users as a [`UserStore`]. SQLite in WAL mode: a transaction that read
-/// the count and then writes fails if another writer committed in between, so the cap holds.
+/// The coordinator's users as a [`UserStore`] (times in ms here, seconds in the trait).
 pub struct Users<'a>(pub &'a mut SqliteConnection);
 
 impl UserStore for Users<'_> {
@@ -54,59 +53,69 @@ impl UserStore for Users<'_> {
         &["national"]
     }
 
-    fn insert(&mut self, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
-        in_transaction(self.0, |conn| {
-            check_room(conn, max_live)?;
-            diesel::insert_into(users::table)
-                .values((
-                    users::name.eq(g.name),
-                    users::role.eq(g.role),
-                    users::token_hash.eq(g.token_hash.to_vec()),
-                    users::created_at_ms.eq(g.now * 1000),
-                    users::expires_at_ms.eq(g.expires_at.saturating_mul(1000)),
-                ))
-                .execute(conn)
-                .map(drop)
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        UserError::Exists(g.name.into())
-                    }
-                    other => store_error(other),
-                })
-        })
+    fn transaction(&mut self, f: &mut dyn FnMut(&mut dyn UserRows) -> Result<(), UserError>) -> Result<(), UserError> {
+        self.0.transaction(|c| f(&mut Rows(c)).map_err(TxError)).map_err(|TxError(e)| e)
+    }
+}
+
+/// The users table inside one transaction. SQLite in WAL mode: a transaction that read the
+/// count and then writes fails if another writer committed in between, so the cap holds.
+struct Rows<'a>(&'a mut SqliteConnection);
+
+impl UserRows for Rows<'_> {
+    fn live_users(&mut self) -> Result<u32, UserError> {
+        let live: i64 =
+            users::table.filter(users::disabled_at_ms.is_null()).count().get_result(self.0).map_err(store_error)?;
+        Ok(u32::try_from(live).unwrap_or(u32::MAX))
     }
 
-    fn replace_token(&mut self, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
-        in_transaction(self.0, |conn| {
-            let revoked: Option<Option<i64>> = users::table
-                .filter(users::name.eq(g.name))
-                .select(users::disabled_at_ms)
-                .first(conn)
-                .optional()
-                .map_err(store_error)?;
-            match revoked {
-                None => return Err(UserError::NoSuchUser(g.name.into())),
-                Some(Some(_)) => check_room(conn, max_live)?,
-                Some(None) => {}
-            }
-            diesel::update(users::table.filter(users::name.eq(g.name)))
-                .set((
-                    users::token_hash.eq(g.token_hash.to_vec()),
-                    users::expires_at_ms.eq(g.expires_at.saturating_mul(1000)),
-                    users::disabled_at_ms.eq(None::<i64>),
-                ))
-                .execute(conn)
-                .map(drop)
-                .map_err(store_error)
-        })
+    fn revoked(&mut self, name: &str) -> Result<Option<bool>, UserError> {
+        let row: Option<Option<i64>> = users::table
+            .filter(users::name.eq(name))
+            .select(users::disabled_at_ms)
+            .first(self.0)
+            .optional()
+            .map_err(store_error)?;
+        Ok(row.map(|disabled| disabled.is_some()))
     }
 
-    fn revoke(&mut self, name: &str, now: i64, _actor: &str) -> Result<(), UserError> {
+    fn insert(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
+        diesel::insert_into(users::table)
+            .values((
+                users::name.eq(g.name),
+                users::role.eq(g.role),
+                users::token_hash.eq(g.token_hash.to_vec()),
+                users::created_at_ms.eq(g.now.saturating_mul(1000)),
+                users::expires_at_ms.eq(g.expires_at.saturating_mul(1000)),
+            ))
+            .execute(self.0)
+            .map(drop)
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                    UserError::Exists(g.name.into())
+                }
+                other => store_error(other),
+            })
+    }
+
+    fn set_token(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
+        diesel::update(users::table.filter(users::name.eq(g.name)))
+            .set((
+                users::token_hash.eq(g.token_hash.to_vec()),
+                users::expires_at_ms.eq(g.expires_at.saturating_mul(1000)),
+                users::disabled_at_ms.eq(None::<i64>),
+            ))
+            .execute(self.0)
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    fn set_revoked(&mut self, name: &str, now: i64) -> Result<bool, UserError> {
         let n = diesel::update(users::table.filter(users::name.eq(name)))
-            .set(users::disabled_at_ms.eq(Some(now * 1000)))
+            .set(users::disabled_at_ms.eq(Some(now.saturating_mul(1000))))
             .execute(self.0)
             .map_err(store_error)?;
-        if n == 0 { Err(UserError::NoSuchUser(name.into())) } else { Ok(()) }
+        Ok(n > 0)
     }
 
     fn list(&mut self) -> Result<Vec<UserSummary>, UserError> {
@@ -126,12 +135,13 @@ impl UserStore for Users<'_> {
             })
             .collect())
     }
-}
 
-fn check_room(conn: &mut SqliteConnection, max_live: u32) -> Result<(), UserError> {
-    let live: i64 =
-        users::table.filter(users::disabled_at_ms.is_null()).count().get_result(conn).map_err(store_error)?;
-    if live >= i64::from(max_live) { Err(UserError::Limit { max: max_live }) } else { Ok(()) }
+    /// The coordinator keeps no access log; its own log has the change (names of
+    /// operator accounts only, nothing personal).
+    fn record(&mut self, actor: &str, action: &str, detail: &str) -> Result<(), UserError> {
+        tracing::info!(actor, action, detail, "user change");
+        Ok(())
+    }
 }
 
 fn store_error(e: diesel::result::Error) -> UserError {
@@ -145,11 +155,4 @@ impl From<diesel::result::Error> for TxError {
     fn from(e: diesel::result::Error) -> Self {
         TxError(store_error(e))
     }
-}
-
-fn in_transaction(
-    conn: &mut SqliteConnection,
-    f: impl FnOnce(&mut SqliteConnection) -> Result<(), UserError>,
-) -> Result<(), UserError> {
-    conn.transaction(|c| f(c).map_err(TxError)).map_err(|TxError(e)| e)
 }

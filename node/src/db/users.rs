@@ -8,7 +8,7 @@ use super::{DbConn, DbError, access_log};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use vrs_http::TokenState;
-use vrs_http::users::{TokenGrant, UserError, UserStore, UserSummary};
+use vrs_http::users::{TokenGrant, UserError, UserRows, UserStore, UserSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -81,64 +81,69 @@ impl UserStore for Users<'_> {
         &ROLES
     }
 
-    fn insert(&mut self, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
-        in_transaction(self.0, |conn| {
-            check_room(conn, max_live)?;
-            diesel::insert_into(users::table)
-                .values((
-                    users::name.eq(g.name),
-                    users::role.eq(g.role),
-                    users::token_hash.eq(g.token_hash.to_vec()),
-                    users::created_at.eq(g.now),
-                    users::expires_at.eq(g.expires_at),
-                ))
-                .execute(conn)
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        UserError::Exists(g.name.into())
-                    }
-                    other => store_error(other),
-                })?;
-            log(conn, g.actor, "user.add", format!("{} ({})", g.name, g.role))
-        })
+    fn transaction(&mut self, f: &mut dyn FnMut(&mut dyn UserRows) -> Result<(), UserError>) -> Result<(), UserError> {
+        self.0.transaction(|c| f(&mut Rows(c)).map_err(TxError)).map_err(|TxError(e)| e)
+    }
+}
+
+/// The users table inside one transaction.
+struct Rows<'a>(&'a mut DbConn);
+
+impl UserRows for Rows<'_> {
+    fn live_users(&mut self) -> Result<u32, UserError> {
+        // PostgreSQL reads committed rows per statement: without the lock two concurrent
+        // adds could both see room for one. (SQLite's WAL snapshot makes the later writer
+        // fail instead.)
+        if matches!(self.0, DbConn::Postgresql(_)) {
+            self.0.batch_execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").map_err(store_error)?;
+        }
+        let live: i64 =
+            users::table.filter(users::disabled_at.is_null()).count().get_result(self.0).map_err(store_error)?;
+        Ok(u32::try_from(live).unwrap_or(u32::MAX))
     }
 
-    fn replace_token(&mut self, g: &TokenGrant<'_>, max_live: u32) -> Result<(), UserError> {
-        in_transaction(self.0, |conn| {
-            let revoked: Option<Option<i64>> = users::table
-                .filter(users::name.eq(g.name))
-                .select(users::disabled_at)
-                .first(conn)
-                .optional()
-                .map_err(store_error)?;
-            match revoked {
-                None => return Err(UserError::NoSuchUser(g.name.into())),
-                Some(Some(_)) => check_room(conn, max_live)?,
-                Some(None) => {}
-            }
-            diesel::update(users::table.filter(users::name.eq(g.name)))
-                .set((
-                    users::token_hash.eq(g.token_hash.to_vec()),
-                    users::expires_at.eq(g.expires_at),
-                    users::disabled_at.eq(None::<i64>),
-                ))
-                .execute(conn)
-                .map_err(store_error)?;
-            log(conn, g.actor, "user.token_renewed", g.name.to_owned())
-        })
+    fn revoked(&mut self, name: &str) -> Result<Option<bool>, UserError> {
+        let row: Option<Option<i64>> = users::table
+            .filter(users::name.eq(name))
+            .select(users::disabled_at)
+            .first(self.0)
+            .optional()
+            .map_err(store_error)?;
+        Ok(row.map(|disabled| disabled.is_some()))
     }
 
-    fn revoke(&mut self, name: &str, now: i64, actor: &str) -> Result<(), UserError> {
-        in_transaction(self.0, |conn| {
-            let n = diesel::update(users::table.filter(users::name.eq(name)))
-                .set(users::disabled_at.eq(Some(now)))
-                .execute(conn)
-                .map_err(store_error)?;
-            if n == 0 {
-                return Err(UserError::NoSuchUser(name.into()));
-            }
-            log(conn, actor, "user.token_revoked", name.to_owned())
-        })
+    fn insert(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
+        diesel::insert_into(users::table)
+            .values((
+                users::name.eq(g.name),
+                users::role.eq(g.role),
+                users::token_hash.eq(g.token_hash.to_vec()),
+                users::created_at.eq(g.now),
+                users::expires_at.eq(g.expires_at),
+            ))
+            .execute(self.0)
+            .map(drop)
+            .map_err(|e| insert_error(e, g.name))
+    }
+
+    fn set_token(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
+        diesel::update(users::table.filter(users::name.eq(g.name)))
+            .set((
+                users::token_hash.eq(g.token_hash.to_vec()),
+                users::expires_at.eq(g.expires_at),
+                users::disabled_at.eq(None::<i64>),
+            ))
+            .execute(self.0)
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    fn set_revoked(&mut self, name: &str, now: i64) -> Result<bool, UserError> {
+        let n = diesel::update(users::table.filter(users::name.eq(name)))
+            .set(users::disabled_at.eq(Some(now)))
+            .execute(self.0)
+            .map_err(store_error)?;
+        Ok(n > 0)
     }
 
     fn list(&mut self) -> Result<Vec<UserSummary>, UserError> {
@@ -158,22 +163,20 @@ impl UserStore for Users<'_> {
             })
             .collect())
     }
-}
 
-/// Refuses when `max_live` users already hold a live token. On PostgreSQL the table is
-/// locked first, so two concurrent adds cannot both see room for one; SQLite's WAL
-/// snapshot makes the later writer fail instead.
-fn check_room(conn: &mut DbConn, max_live: u32) -> Result<(), UserError> {
-    if matches!(conn, DbConn::Postgresql(_)) {
-        conn.batch_execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").map_err(store_error)?;
+    fn record(&mut self, actor: &str, action: &str, detail: &str) -> Result<(), UserError> {
+        let entry = access_log::Entry { actor, role: "admin", action, atena: None, detail: Some(detail.to_owned()) };
+        access_log::record(self.0, entry).map_err(|e| UserError::Store(e.to_string()))
     }
-    let live: i64 = users::table.filter(users::disabled_at.is_null()).count().get_result(conn).map_err(store_error)?;
-    if live >= i64::from(max_live) { Err(UserError::Limit { max: max_live }) } else { Ok(()) }
 }
 
-fn log(conn: &mut DbConn, actor: &str, action: &str, detail: String) -> Result<(), UserError> {
-    let entry = access_log::Entry { actor, role: "admin", action, atena: None, detail: Some(detail) };
-    access_log::record(conn, entry).map_err(|e| UserError::Store(e.to_string()))
+fn insert_error(e: diesel::result::Error, name: &str) -> UserError {
+    match e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            UserError::Exists(name.into())
+        }
+        other => store_error(other),
+    }
 }
 
 fn store_error(e: diesel::result::Error) -> UserError {
@@ -187,9 +190,4 @@ impl From<diesel::result::Error> for TxError {
     fn from(e: diesel::result::Error) -> Self {
         TxError(store_error(e))
     }
-}
-
-/// Runs `f` in one transaction.
-fn in_transaction(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<(), UserError>) -> Result<(), UserError> {
-    conn.transaction(|c| f(c).map_err(TxError)).map_err(|TxError(e)| e)
 }
