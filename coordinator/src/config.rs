@@ -6,6 +6,7 @@
 use crate::layout::{DataDir, SETTINGS_FILE};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use vrs_link::Multiaddr;
 
@@ -22,6 +23,9 @@ pub struct Settings {
     /// Absent from files written before statistics existed: then the defaults apply.
     #[serde(default)]
     pub stats: StatsSettings,
+    /// API tokens: lifetime, users at most, throttling of wrong tokens.
+    #[serde(default)]
+    pub auth: vrs_http::AuthSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +60,18 @@ pub struct HttpSettings {
     pub workers: usize,
     /// Seconds to let HTTP requests finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// `auto`: TLS unless the listener is on a loopback address; `always`: TLS everywhere.
+    #[serde(default)]
+    pub tls: vrs_http::transport::TlsMode,
+    /// PEM certificate chain for TLS (relative paths are inside the data dir).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_certificate: Option<PathBuf>,
+    /// PEM private key of that certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_private_key: Option<PathBuf>,
+    /// Serve plaintext on a non-loopback address: only behind a TLS proxy on this host.
+    #[serde(default)]
+    pub allow_plaintext: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,7 +118,15 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             p2p: P2pSettings { listen: "/ip4/127.0.0.1/tcp/4001".into() },
-            http: HttpSettings { listen: "127.0.0.1:8090".into(), workers: 2, shutdown_timeout_secs: 10 },
+            http: HttpSettings {
+                listen: "127.0.0.1:8090".into(),
+                workers: 2,
+                shutdown_timeout_secs: 10,
+                tls: Default::default(),
+                tls_certificate: None,
+                tls_private_key: None,
+                allow_plaintext: false,
+            },
             database: DatabaseSettings {
                 file: crate::layout::DATABASE_FILE.into(),
                 pool_size: 8,
@@ -119,6 +143,7 @@ impl Default for Settings {
             },
             log: LogSettings { format: "text".into(), level: "info".into() },
             stats: StatsSettings::default(),
+            auth: vrs_http::AuthSettings::default(),
         }
     }
 }
@@ -162,7 +187,7 @@ impl Settings {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.p2p_listen()?;
-        self.http_listen()?;
+        self.transport_plan(self.http_listen()?, Path::new(""))?;
         if !(1..=64).contains(&self.http.workers) {
             return Err(invalid("http.workers", "must be 1..=64"));
         }
@@ -207,6 +232,7 @@ impl Settings {
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));
         }
+        self.auth.validate().map_err(|(field, reason)| invalid(field, reason))?;
         Ok(())
     }
 
@@ -216,6 +242,23 @@ impl Settings {
 
     pub fn http_listen(&self) -> Result<SocketAddr, ConfigError> {
         self.http.listen.parse().map_err(|_| invalid("http.listen", "must be IP:PORT"))
+    }
+
+    /// What an HTTP listener on `addr` serves (TLS unless on loopback; see `vrs_http::transport`).
+    pub fn transport_plan(&self, addr: SocketAddr, dir: &Path) -> Result<vrs_http::transport::Plan, ConfigError> {
+        let t = vrs_http::transport::TransportSettings {
+            tls: self.http.tls,
+            certificate: self.http.tls_certificate.clone(),
+            private_key: self.http.tls_private_key.clone(),
+            allow_plaintext: self.http.allow_plaintext,
+        };
+        vrs_http::transport::plan(addr, &t, dir).map_err(|e| invalid("http", e.to_string()))
+    }
+
+    pub fn set_transport(&mut self, t: vrs_http::transport::TransportSettings) {
+        let h = &mut self.http;
+        (h.tls, h.tls_certificate, h.tls_private_key, h.allow_plaintext) =
+            (t.tls, t.certificate, t.private_key, t.allow_plaintext);
     }
 
     pub fn forward_timeout(&self) -> Duration {

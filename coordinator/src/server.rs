@@ -13,7 +13,6 @@ use crate::federation::{Federation, events, log_writer, queue, registry_sync};
 use crate::layout::{self, DataDir};
 use crate::metrics::Metrics;
 use actix_web::dev::Service;
-use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::future::Future;
@@ -87,9 +86,11 @@ pub async fn run(
         tokio::spawn(crate::stats::schedule::run(stats.clone(), settings.stats.refresh_interval_secs, stop_rx.clone())),
     ];
 
-    let loopback = bound.http.ip().is_loopback();
-    let state = AppState { db: pool, metrics, federation: fed.clone(), stats, loopback };
-    let http = http_server(state, listener, &settings)?;
+    let loopback = vrs_http::transport::is_loopback(bound.http.ip());
+    let tls = settings.transport_plan(bound.http, dir.path())?.load(bound.http)?;
+    let token_throttle = settings.auth.token_throttle();
+    let state = AppState { db: pool, metrics, federation: fed.clone(), stats, loopback, token_throttle };
+    let http = http_server(state, listener, tls, &settings)?;
     let http_handle = http.handle();
     let http_task = tokio::spawn(http);
     tracing::info!(p2p = %bound.p2p, http = %bound.http, "coordinator listening");
@@ -111,19 +112,16 @@ pub async fn run(
 fn http_server(
     state: AppState,
     listener: std::net::TcpListener,
+    tls_config: Option<Arc<rustls::ServerConfig>>,
     settings: &Settings,
 ) -> std::io::Result<actix_web::dev::Server> {
     let data = web::Data::new(state);
-    Ok(HttpServer::new(move || {
+    let tls = tls_config.is_some();
+    let server = HttpServer::new(move || {
         let metrics = data.metrics.clone();
         App::new()
             .app_data(data.clone())
-            .wrap(
-                DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Cache-Control", "no-store"))
-                    .add(("Referrer-Policy", "no-referrer")),
-            )
+            .wrap(vrs_http::headers::security_headers(tls))
             .wrap_fn(move |req, srv| {
                 let start = Instant::now();
                 let metrics = metrics.clone();
@@ -150,9 +148,12 @@ fn http_server(
     .workers(settings.http.workers)
     // The coordinator handles signals itself, to stop the federation tasks too.
     .disable_signals()
-    .shutdown_timeout(settings.http.shutdown_timeout_secs)
-    .listen(listener)?
-    .run())
+    .shutdown_timeout(settings.http.shutdown_timeout_secs);
+    let server = match tls_config {
+        Some(config) => server.listen_rustls_0_23(listener, (*config).clone())?,
+        None => server.listen(listener)?,
+    };
+    Ok(server.run())
 }
 
 /// Resolves on SIGTERM or SIGINT.

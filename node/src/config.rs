@@ -21,6 +21,9 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub certificates: CertificateSettings,
+    /// API tokens: lifetime, users at most, throttling of wrong tokens.
+    #[serde(default)]
+    pub auth: vrs_http::AuthSettings,
     #[serde(default)]
     pub web: WebSettings,
 }
@@ -76,6 +79,18 @@ pub struct HttpSettings {
     pub max_import_bytes: u64,
     /// Seconds to let requests finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// `auto`: TLS unless the listener is on a loopback address; `always`: TLS everywhere.
+    #[serde(default)]
+    pub tls: vrs_http::transport::TlsMode,
+    /// PEM certificate chain for TLS (relative paths are inside the data dir).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_certificate: Option<PathBuf>,
+    /// PEM private key of that certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_private_key: Option<PathBuf>,
+    /// Serve plaintext on a non-loopback address: only behind a TLS proxy on this host.
+    #[serde(default)]
+    pub allow_plaintext: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,6 +153,10 @@ impl Default for Settings {
                 listen: "127.0.0.1:8080".into(),
                 max_import_bytes: 4 << 30,
                 shutdown_timeout_secs: 30,
+                tls: Default::default(),
+                tls_certificate: None,
+                tls_private_key: None,
+                allow_plaintext: false,
             },
             federation: FederationSettings {
                 file: None,
@@ -148,6 +167,7 @@ impl Default for Settings {
             import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
             log: LogSettings { format: "text".into(), level: "info".into() },
             certificates: CertificateSettings::default(),
+            auth: vrs_http::AuthSettings::default(),
             web: WebSettings::default(),
         }
     }
@@ -186,7 +206,7 @@ impl Settings {
         if municipalities::lookup(code).is_none() {
             return Err(invalid("municipality", "not in the municipality master"));
         }
-        self.http_listen()?;
+        self.transport_plan(Path::new(""))?;
         crate::db::DatabaseUrl::parse(self.database.url.expose())
             .map_err(|e| invalid("database.url", e.to_string()))?;
         if !["background", "inline"].contains(&self.database.sqlite_checkpoints.as_str()) {
@@ -220,6 +240,7 @@ impl Settings {
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));
         }
+        self.auth.validate().map_err(|(field, reason)| invalid(field, reason))?;
         Ok(())
     }
 
@@ -227,9 +248,29 @@ impl Settings {
         self.http.listen.parse().map_err(|_| invalid("http.listen", "must be IP:PORT"))
     }
 
+    /// What the HTTP listener serves (TLS unless on loopback; see `vrs_http::transport`).
+    pub fn transport_plan(&self, data_dir: &Path) -> Result<vrs_http::transport::Plan, ConfigError> {
+        let t = vrs_http::transport::TransportSettings {
+            tls: self.http.tls,
+            certificate: self.http.tls_certificate.clone(),
+            private_key: self.http.tls_private_key.clone(),
+            allow_plaintext: self.http.allow_plaintext,
+        };
+        vrs_http::transport::plan(self.http_listen()?, &t, data_dir).map_err(|e| invalid("http", e.to_string()))
+    }
+
+    pub fn set_transport(&mut self, t: vrs_http::transport::TransportSettings) {
+        let h = &mut self.http;
+        (h.tls, h.tls_certificate, h.tls_private_key, h.allow_plaintext) =
+            (t.tls, t.certificate, t.private_key, t.allow_plaintext);
+    }
+
     /// The certificates' `iss` (no trailing slash, as SMART Health Cards require).
     pub fn issuer(&self) -> String {
-        self.certificates.issuer.clone().unwrap_or_else(|| format!("http://{}", self.http.listen))
+        self.certificates.issuer.clone().unwrap_or_else(|| {
+            let scheme = self.transport_plan(Path::new("")).map_or("http", |p| p.scheme());
+            format!("{scheme}://{}", self.http.listen)
+        })
     }
 
     pub fn municipality_code(&self) -> vrs_protocol::MunicipalityCode {

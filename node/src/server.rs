@@ -10,7 +10,6 @@ use crate::metrics::Metrics;
 use crate::products::ProductMaster;
 use crate::vaccinations::writer::DoseWriter;
 use actix_web::dev::Service;
-use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
 use std::path::Path;
@@ -29,11 +28,14 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
     } else {
         db::open(url, &d.sqlite_synchronous, d.pool_size)?
     };
-    let loopback = settings.http_listen()?.ip().is_loopback();
+    let addr = settings.http_listen()?;
+    let loopback = vrs_http::transport::is_loopback(addr.ip());
+    let tls = settings.transport_plan(data_dir)?.load(addr)?;
     let products = Arc::new(ProductMaster::load(data_dir)?);
     crate::products::install((*products).clone());
     let metrics = Arc::new(Metrics::new()?);
     let issuer = Issuer::from_data_dir(data_dir, settings.issuer())?;
+    let token_throttle = settings.auth.token_throttle();
     let doses = DoseWriter::start(pool.clone(), settings.municipality_code(), products.clone(), metrics.clone());
     Ok(AppState {
         settings,
@@ -47,11 +49,15 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
         outbox: None,
         bulk: Arc::default(),
         issuer: Arc::new(issuer),
+        token_throttle,
+        tls,
     })
 }
 
 pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> {
     let shutdown = state.settings.http.shutdown_timeout_secs;
+    let tls_config = state.tls.clone();
+    let tls = tls_config.is_some();
     let data = web::Data::new(state);
     let ui = web::Data::new(crate::ui::UiState::default());
     let server = HttpServer::new(move || {
@@ -64,12 +70,7 @@ pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> 
                 web::QueryConfig::default()
                     .error_handler(|e, _| ApiError::bad_request("invalid_parameter", e.to_string()).into()),
             )
-            .wrap(
-                DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Cache-Control", "no-store"))
-                    .add(("Referrer-Policy", "no-referrer")),
-            )
+            .wrap(vrs_http::headers::security_headers(tls))
             .wrap_fn(move |req, srv| {
                 let start = Instant::now();
                 let metrics = metrics.clone();
@@ -95,8 +96,10 @@ pub async fn run(state: AppState, listener: TcpListener) -> std::io::Result<()> 
             .configure(crate::ui::routes)
             .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found("route")) }))
     })
-    .listen(listener)?
-    .shutdown_timeout(shutdown)
-    .run();
-    server.await
+    .shutdown_timeout(shutdown);
+    let server = match tls_config {
+        Some(config) => server.listen_rustls_0_23(listener, (*config).clone())?,
+        None => server.listen(listener)?,
+    };
+    server.run().await
 }

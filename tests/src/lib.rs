@@ -6,11 +6,13 @@ mod coordinator;
 pub mod desk;
 pub mod fedbench;
 pub mod inquirybench;
+pub mod leaks;
 mod served;
 pub mod suite;
+pub mod tls;
 pub mod webdriver;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
-use served::Served;
+pub use served::Served;
 
 use anyhow::{Context, bail};
 use std::net::TcpListener;

@@ -14,26 +14,40 @@ pub struct Served {
     log: &'static str,
     data_dir: PathBuf,
     url: String,
+    /// Polls `/health` (an HTTPS client for a server that serves TLS).
+    client: reqwest::blocking::Client,
     child: Child,
 }
 
 impl Served {
     /// `BIN serve --data-dir DIR`, waiting until `URL/health` answers.
     pub fn start(bin: &'static str, log: &'static str, data_dir: &Path, url: &str) -> anyhow::Result<Self> {
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build()?;
+        Self::start_with_client(bin, log, data_dir, url, client)
+    }
+
+    /// As [`start`](Self::start), polling `/health` with `client` (e.g. one that trusts
+    /// the server's test certificate).
+    pub fn start_with_client(
+        bin: &'static str,
+        log: &'static str,
+        data_dir: &Path,
+        url: &str,
+        client: reqwest::blocking::Client,
+    ) -> anyhow::Result<Self> {
         let child = spawn(bin, log, data_dir)?;
-        let mut served = Served { bin, log, data_dir: data_dir.to_owned(), url: url.to_owned(), child };
+        let mut served = Served { bin, log, data_dir: data_dir.to_owned(), url: url.to_owned(), client, child };
         served.wait_healthy()?;
         Ok(served)
     }
 
     fn wait_healthy(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + START_WITHIN;
-        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(2)).build()?;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait()? {
                 bail!("{} exited with {status}; see {}", self.bin, self.data_dir.join(self.log).display());
             }
-            if client.get(format!("{}/health", self.url)).send().is_ok_and(|r| r.status().is_success()) {
+            if self.client.get(format!("{}/health", self.url)).send().is_ok_and(|r| r.status().is_success()) {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));

@@ -74,6 +74,57 @@ fn operator_commands_fail_with_one_line_reasons() {
     assert!(token.trim().starts_with("vrs_") && token.lines().count() == 1, "token alone on stdout: {token}");
 }
 
+#[test]
+fn tokens_are_listed_revoked_renewed_and_capped_from_the_command_line() {
+    let root = tempfile::tempdir().unwrap();
+    let node = NodeProcess::start(root.path(), "131016", 0, None).unwrap();
+    let bin = binary("vrs-node").unwrap();
+    let user = |args: &[&str]| Command::new(&bin).arg("user").args(args).arg("--data-dir").arg(&node.data_dir).output();
+    let status = |token: &str| {
+        let res = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1/residents/1", node.url))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        res.status().as_u16()
+    };
+    assert_eq!(status(&node.staff_token), 404, "the staff token works");
+
+    // Revoked while the node serves: refused at the next request.
+    let out = user(&["revoke-token", "--name", "staff"]).unwrap();
+    assert!(out.status.success() && out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(status(&node.staff_token), 401);
+    let renewed = run(Command::new(&bin)
+        .args(["user", "renew-token", "--name", "staff", "--expires-in-days", "1"])
+        .arg("--data-dir")
+        .arg(&node.data_dir))
+    .unwrap();
+    assert_eq!(status(renewed.trim()), 404, "the renewed token works");
+    assert_eq!(status(&node.staff_token), 401, "the old one stays dead");
+
+    // Ten users with a live token at most (VRS's limit), with a one-line reason.
+    for i in 1..10 {
+        user(&["add", "--name", &format!("desk{i}"), "--role", "site"]).unwrap();
+    }
+    let out = user(&["add", "--name", "eleventh", "--role", "site"]).unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("auth.max_users = 10"), "{err}");
+
+    let listing = String::from_utf8(user(&["list"]).unwrap().stdout).unwrap();
+    assert_eq!(listing.lines().count(), 11, "a header and ten users: {listing}");
+    assert!(listing.lines().any(|l| l.starts_with("staff ") && l.ends_with("active")), "{listing}");
+    assert!(!listing.contains("vrs_"), "a listing never shows a token");
+    for bad in
+        [&["revoke-token", "--name", "nobody"][..], &["add", "--name", "x", "--role", "site", "--expires-in-days", "0"]]
+    {
+        let out = user(bad).unwrap();
+        assert!(!out.status.success(), "{bad:?}");
+        assert_eq!(String::from_utf8(out.stderr).unwrap().trim().lines().count(), 1);
+    }
+}
+
 fn first_atena(node: &NodeProcess) -> String {
     let csv = std::fs::read_to_string(node.data_dir.join("demo-residents.csv")).unwrap();
     csv.lines().nth(1).unwrap().split(',').next().unwrap().to_owned()

@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
+use vrs_tests::leaks::Scanner;
 use vrs_tests::{LocalFederation, NodeProcess};
 
 const RESIDENTS: u64 = 120;
@@ -314,37 +315,19 @@ fn check_nothing_personal(fed: &LocalFederation, stats: &Value) {
     for path in ["/opendata/summary_by_prefecture.csv", "/opendata/summary_by_municipality.csv"] {
         all.push_str(&public(fed, path));
     }
-    let dir = read_all(&fed.coordinator.data_dir);
+    let (mut ids, mut names) = (Scanner::default(), Scanner::default());
     for node in &fed.nodes {
         for r in residents(node) {
-            let mut ids = r.ids.clone();
             let b = &r.ids[1];
-            ids.push(format!("{}-{}-{}", &b[0..4], &b[4..6], &b[6..8]));
-            for p in ids.iter().filter(|p| !p.is_empty()) {
-                assert!(!all.contains(p.as_str()), "an identifier or birth date in the statistics output");
-                assert!(!contains(&dir, p.as_bytes()), "an identifier or birth date in the coordinator's data dir");
-            }
-            for n in r.names.iter().filter(|n| n.len() >= 6) {
-                assert!(!unnamed.contains(n.as_str()), "a name in the statistics output");
-                assert!(!contains(&dir, n.as_bytes()), "a name in the coordinator's data dir");
-            }
+            ids.text("birth date", &format!("{}-{}-{}", &b[0..4], &b[4..6], &b[6..8]));
+            r.ids.iter().filter(|p| !p.is_empty()).for_each(|p| ids.text("identifier or birth date", p));
+            r.names.iter().filter(|n| n.len() >= 6).for_each(|n| names.text("name", n));
         }
     }
-}
-
-fn read_all(dir: &std::path::Path) -> Vec<u8> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(read_all(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.extend(bytes);
-        }
+    ids.scan("the statistics output", all.as_bytes());
+    names.scan("the statistics output without place names", unnamed.as_bytes());
+    for scan in [&mut ids, &mut names] {
+        scan.scan_tree(&fed.coordinator.data_dir, |_| true).unwrap();
+        assert!(scan.hits.is_empty(), "personal data found:\n{}", scan.report());
     }
-    out
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -1,5 +1,6 @@
 //! The caller behind `Authorization: Bearer TOKEN`, and role checks: a missing or unknown
-//! token is 401, a role without the right 403.
+//! token is 401, a role without the right 403; wrong tokens are throttled per client
+//! address and tokens expire (see `vrs_http::bearer`).
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -7,6 +8,7 @@ use crate::db::users::{self, Role, User};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use std::future::Future;
 use std::pin::Pin;
+use vrs_http::Presented;
 
 #[derive(Debug, Clone)]
 pub struct Caller(pub User);
@@ -17,29 +19,18 @@ impl Caller {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
-    (!token.is_empty() && token.len() <= 256).then(|| token.to_owned())
-}
-
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer(req);
+        let presented = Presented::of(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let (Some(token), Some(state)) = (token, state) else {
-                return Err(ApiError::unauthorized());
-            };
-            let user = web::block(move || -> Result<Option<User>, ApiError> {
-                let mut conn = state.db.get()?;
-                Ok(users::by_token(&mut conn, &token)?)
-            })
-            .await??;
-            user.map(Caller).ok_or_else(ApiError::unauthorized)
+            let Some(state) = state else { return Err(ApiError::unauthorized()) };
+            let db = state.db.clone();
+            let lookup = move |token: String| -> Result<_, ApiError> { Ok(users::by_token(&mut *db.get()?, &token)?) };
+            Ok(Caller(presented.authenticate(&state.token_throttle, lookup).await?))
         })
     }
 }

@@ -12,11 +12,13 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429 answers).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), retry_after_secs: None }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -50,13 +52,26 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({ "error": self.code, "message": self.message }))
+        let mut res = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs));
+        }
+        res.json(json!({ "error": self.code, "message": self.message }))
     }
 }
 
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<vrs_http::AuthFailure<ApiError>> for ApiError {
+    fn from(f: vrs_http::AuthFailure<ApiError>) -> Self {
+        match f.into_refusal() {
+            Ok(r) => ApiError { retry_after_secs: r.retry_after_secs, ..ApiError::new(r.status, r.code, r.message) },
+            Err(e) => e,
+        }
     }
 }
 

@@ -13,4 +13,6 @@ pub struct AppState {
     pub stats: Arc<Stats>,
     /// True when the HTTP listener is on a loopback address (then /metrics needs no token).
     pub loopback: bool,
+    /// Wrong bearer tokens per client address (`auth.max_failed_attempts`).
+    pub token_throttle: vrs_http::Throttle<std::net::IpAddr>,
 }

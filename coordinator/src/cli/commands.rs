@@ -1,8 +1,8 @@
 //! What each subcommand does.
 
-use super::{Command, UserCommand};
+use super::Command;
 use crate::config::Settings;
-use crate::db::users::{self, Role};
+use crate::db::users::Users;
 use crate::layout::{self, DataDir};
 use crate::{db, registry};
 use anyhow::{Context, bail};
@@ -18,7 +18,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Enroll { data_dir, enrollment } => enroll(&DataDir::new(&data_dir), &enrollment),
         Command::Revoke { data_dir, municipality } => revoke(&DataDir::new(&data_dir), &municipality),
         Command::Serve { data_dir } => serve(&DataDir::new(&data_dir)),
-        Command::User(UserCommand::Add { data_dir, name, role }) => user_add(&DataDir::new(&data_dir), &name, &role),
+        Command::User(cmd) => user(cmd),
     }
 }
 
@@ -59,14 +59,11 @@ fn revoke(dir: &DataDir, municipality: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn user_add(dir: &DataDir, name: &str, role: &str) -> anyhow::Result<()> {
-    let role = Role::parse(role).context("--role must be national or monitoring")?;
-    if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-        bail!("--name must be 1 to 100 printable characters");
-    }
-    let (_, pool) = open(dir)?;
-    let token = users::add(&mut *pool.get()?, name, role)?;
-    println!("{token}");
+/// `user add|list|revoke-token|renew-token`: tokens on stdout alone, notes on stderr.
+fn user(cmd: vrs_http::users::UserCommand) -> anyhow::Result<()> {
+    let (settings, pool) = open(&DataDir::new(cmd.data_dir()))?;
+    let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into()));
+    vrs_http::users::run(cmd, &mut Users(&mut *pool.get()?), &settings.auth, &actor, &mut std::io::stdout().lock())?;
     Ok(())
 }
 

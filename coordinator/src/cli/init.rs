@@ -23,6 +23,7 @@ pub fn init(args: InitArgs) -> anyhow::Result<()> {
     let mut settings = Settings::default();
     settings.p2p.listen = args.p2p_listen.clone();
     settings.http.listen = args.http_listen.clone();
+    settings.set_transport(args.tls.settings()?);
     settings.validate()?;
 
     std::fs::create_dir_all(dir.file("keys")).with_context(|| format!("cannot create {}", dir.path().display()))?;

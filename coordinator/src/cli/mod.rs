@@ -37,9 +37,9 @@ pub enum Command {
         #[arg(long)]
         data_dir: PathBuf,
     },
-    /// Manage API users.
+    /// Manage API users and their tokens.
     #[command(subcommand)]
-    User(UserCommand),
+    User(vrs_http::users::UserCommand),
 }
 
 #[derive(Args, Debug)]
@@ -56,18 +56,6 @@ pub struct InitArgs {
     /// when listening on 0.0.0.0 or behind NAT).
     #[arg(long)]
     pub public_address: Option<String>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum UserCommand {
-    /// Create a user; prints the new API token alone on stdout.
-    Add {
-        #[arg(long)]
-        data_dir: PathBuf,
-        #[arg(long)]
-        name: String,
-        /// national (statistics and federation status) or monitoring (reads /metrics only).
-        #[arg(long)]
-        role: String,
-    },
+    #[command(flatten)]
+    pub tls: vrs_http::transport::TlsArgs,
 }

@@ -58,6 +58,7 @@ diesel::table! {
         token_hash -> Binary,
         created_at_ms -> BigInt,
         disabled_at_ms -> Nullable<BigInt>,
+        expires_at_ms -> BigInt,
     }
 }
 

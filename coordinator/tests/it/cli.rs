@@ -134,3 +134,20 @@ fn user_add_prints_the_token_alone_and_refuses_other_roles() {
     let out = bin().args(["user", "add", "--name", "x", "--role", "national", "--data-dir", "/nonexistent"]).output();
     assert_failed_with(&out.unwrap(), "not a coordinator data dir");
 }
+
+#[test]
+fn user_tokens_are_listed_revoked_renewed_and_capped() {
+    let c = Coordinator::init();
+    let user = |args: &[&str]| bin().arg("user").args(args).arg("--data-dir").arg(c.path()).output().unwrap();
+    for i in 0..10 {
+        assert!(user(&["add", "--name", &format!("office{i}"), "--role", "national"]).status.success());
+    }
+    assert_failed_with(&user(&["add", "--name", "office10", "--role", "national"]), "auth.max_users = 10");
+    assert!(user(&["revoke-token", "--name", "office0"]).status.success());
+    assert_failed_with(&user(&["revoke-token", "--name", "nobody"]), "no user named");
+    let listing = String::from_utf8(user(&["list"]).stdout).unwrap();
+    assert!(listing.lines().any(|l| l.starts_with("office0 ") && l.ends_with("revoked")), "{listing}");
+    let out = user(&["renew-token", "--name", "office1", "--expires-in-days", "7"]);
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert!(token.trim().starts_with("vrs_") && token.lines().count() == 1, "{token}");
+}

@@ -51,3 +51,38 @@ async fn health_and_nodes_report_the_federation() {
     }
     assert!(c.terminate().success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_expire_are_revoked_and_wrong_ones_are_throttled() {
+    use diesel::prelude::*;
+    let mut c = Coordinator::init();
+    let token = c.national_token();
+    let other = {
+        let out =
+            bin().args(["user", "add", "--name", "other", "--role", "national", "--data-dir"]).arg(c.path()).output();
+        String::from_utf8(out.unwrap().stdout).unwrap().trim().to_owned()
+    };
+    c.start().await;
+    assert_eq!(c.get("/api/v1/nodes", Some(&token)).await.0, 200);
+
+    let pool = vrs_coordinator::db::open(&c.path().join("coordinator.sqlite"), "normal", 2).unwrap();
+    diesel::sql_query("UPDATE users SET expires_at_ms = 1000 WHERE name = 'stats'")
+        .execute(&mut *pool.get().unwrap())
+        .unwrap();
+    let (status, body) = c.get("/api/v1/nodes", Some(&token)).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("token_expired")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("1970-01-01"), "{body}");
+
+    let out = bin().args(["user", "revoke-token", "--name", "other", "--data-dir"]).arg(c.path()).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(c.get("/api/v1/nodes", Some(&other)).await.1["error"], "unauthorized");
+
+    let wrong = format!("vrs_{}", "f".repeat(64));
+    for _ in 0..9 {
+        assert_eq!(c.get("/api/v1/nodes", Some(&wrong)).await.0, 401);
+    }
+    let res = c.http_client.get(format!("{}/api/v1/nodes", c.http)).bearer_auth(&wrong).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(c.terminate().success());
+}

@@ -12,11 +12,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub detail: Map<String, Value>,
+    /// Seconds for a `Retry-After` header (429 answers).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), detail: Map::new() }
+        ApiError { status, code, message: message.into(), detail: Map::new(), retry_after_secs: None }
     }
 
     pub fn with(mut self, key: &str, value: Value) -> Self {
@@ -67,7 +69,11 @@ impl ResponseError for ApiError {
         if let Value::Object(map) = &mut body {
             map.extend(self.detail.clone());
         }
-        HttpResponse::build(self.status).json(body)
+        let mut res = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs));
+        }
+        res.json(body)
     }
 }
 
@@ -81,6 +87,15 @@ impl From<crate::db::DbError> for ApiError {
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         ApiError::internal(crate::db::DbError::from(e))
+    }
+}
+
+impl From<vrs_http::AuthFailure<ApiError>> for ApiError {
+    fn from(f: vrs_http::AuthFailure<ApiError>) -> Self {
+        match f.into_refusal() {
+            Ok(r) => ApiError { retry_after_secs: r.retry_after_secs, ..ApiError::new(r.status, r.code, r.message) },
+            Err(e) => e,
+        }
     }
 }
 

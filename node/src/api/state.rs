@@ -30,4 +30,8 @@ pub struct AppState {
     pub bulk: Arc<BulkBatches>,
     /// Signs vaccination certificates (SMART Health Cards).
     pub issuer: Arc<Issuer>,
+    /// Wrong bearer tokens per client address (`auth.max_failed_attempts`).
+    pub token_throttle: vrs_http::Throttle<std::net::IpAddr>,
+    /// The listener's TLS configuration; `None` serves plaintext (loopback, or allowed).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }

@@ -3,7 +3,7 @@
 use super::{Command, DemoArgs, ImportCommand, InitArgs, JoinArgs, UserCommand};
 use crate::config::{Secret, Settings};
 use crate::crypto::NodeKeys;
-use crate::db::users::{self, Role};
+use crate::db::users::Users;
 use crate::db::{self, DatabaseUrl};
 use crate::federation::identity::ENROLLMENT_FILE;
 use crate::federation::{FEDERATION_FILE, NodeIdentity};
@@ -20,7 +20,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Init(args) => init(args),
         Command::Serve(d) => serve(&d.data_dir),
         Command::Join(args) => join(args),
-        Command::User(UserCommand::Add { data_dir, name, role }) => user_add(&data_dir, &name, &role),
+        Command::User(UserCommand::Token(cmd)) => user(cmd),
         Command::User(UserCommand::Password { data_dir, name }) => user_password(&data_dir, &name),
         Command::Import(ImportCommand::Residents { data_dir, on_error, charset, file }) => {
             import_file(&data_dir, on_error.as_deref(), charset.as_deref(), &file)
@@ -41,6 +41,7 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut settings = Settings { municipality: code.to_string(), ..Settings::default() };
     settings.http.listen = args.http_listen;
+    settings.set_transport(args.tls.settings()?);
     settings.federation.p2p_listen = args.p2p_listen;
     if let Some(url) = args.database_url {
         settings.database.url = Secret(url);
@@ -113,15 +114,12 @@ fn open_db(data_dir: &Path) -> anyhow::Result<(Settings, db::Pool)> {
     Ok((settings, pool))
 }
 
-fn user_add(data_dir: &Path, name: &str, role: &str) -> anyhow::Result<()> {
-    let role = Role::parse(role).context("--role must be admin, staff, site, auditor or monitoring")?;
-    if name.trim().is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-        bail!("--name must be 1 to 100 printable characters");
-    }
-    let (_, pool) = open_db(data_dir)?;
+/// `user add|list|revoke-token|renew-token`: tokens on stdout alone, notes on stderr.
+fn user(cmd: vrs_http::users::UserCommand) -> anyhow::Result<()> {
+    let (settings, pool) = open_db(cmd.data_dir())?;
     let mut conn = pool.get()?;
-    let token = users::add(&mut conn, name, role)?;
-    println!("{token}");
+    let actor = format!("cli:{}", whoami());
+    vrs_http::users::run(cmd, &mut Users(&mut conn), &settings.auth, &actor, &mut std::io::stdout().lock())?;
     Ok(())
 }
 

@@ -27,7 +27,7 @@ pub enum Command {
     Serve(DataDir),
     /// Join a federation later: store the coordinator's federation.json in the data dir.
     Join(JoinArgs),
-    /// Manage API users.
+    /// Manage API users and their tokens.
     #[command(subcommand)]
     User(UserCommand),
     /// Import data from files.
@@ -75,20 +75,15 @@ pub struct InitArgs {
     pub p2p_listen: String,
     #[arg(long)]
     pub http_listen: String,
+    #[command(flatten)]
+    pub tls: vrs_http::transport::TlsArgs,
 }
 
+/// `vrs-node user ...`: the token commands both servers share, and web-page passwords.
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Create a user; prints the new API token alone on stdout.
-    Add {
-        #[arg(long)]
-        data_dir: PathBuf,
-        #[arg(long)]
-        name: String,
-        /// admin, staff, site, auditor or monitoring (reads /metrics only).
-        #[arg(long)]
-        role: String,
-    },
+    #[command(flatten)]
+    Token(vrs_http::users::UserCommand),
     /// Set the password a user signs in to the web pages with (/ui). Reads it from the
     /// first line of stdin, never from the command line (which other users can see).
     Password {

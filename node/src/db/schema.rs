@@ -46,6 +46,7 @@ diesel::table! {
         token_hash -> Binary,
         created_at -> BigInt,
         disabled_at -> Nullable<BigInt>,
+        expires_at -> BigInt,
     }
 }
 

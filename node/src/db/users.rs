@@ -1,10 +1,14 @@
-//! API users. Tokens are 256-bit random strings shown once; only their SHA-256 is stored
-//! (a slow KDF adds nothing for a secret with 256 bits of entropy).
+//! API users and their tokens. Only a token's SHA-256 is stored (see `vrs_http::token`);
+//! a token expires (`expires_at`) and can be revoked (`disabled_at`). The rules of the
+//! `user` subcommands live in `vrs_http::users`; this is their storage on the node, where
+//! every change is also written to the access log.
 
 use super::schema::users;
-use super::{DbConn, DbError};
+use super::{DbConn, DbError, access_log};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use ring::rand::{SecureRandom, SystemRandom};
+use vrs_http::TokenState;
+use vrs_http::users::{TokenGrant, UserError, UserRows, UserStore, UserSummary};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -15,6 +19,8 @@ pub enum Role {
     /// Reads `/metrics` only (Prometheus on a non-loopback listener); refused everywhere else.
     Monitoring,
 }
+
+pub const ROLES: [&str; 5] = ["admin", "staff", "site", "auditor", "monitoring"];
 
 impl Role {
     pub fn parse(s: &str) -> Option<Role> {
@@ -46,38 +52,146 @@ pub struct User {
     pub role: Role,
 }
 
-pub fn token_hash(token: &str) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref().to_vec()
-}
-
-/// Creates a user and returns the token, which is never stored.
-pub fn add(conn: &mut DbConn, name: &str, role: Role) -> Result<String, DbError> {
-    let mut raw = [0u8; 32];
-    SystemRandom::new().fill(&mut raw).map_err(|_| DbError::Query("random generator failed".into()))?;
-    let token = format!("vrs_{}", hex::encode(raw));
-    diesel::insert_into(users::table)
-        .values((
-            users::name.eq(name),
-            users::role.eq(role.as_str()),
-            users::token_hash.eq(token_hash(&token)),
-            users::created_at.eq(super::now()),
-        ))
-        .execute(conn)
-        .map_err(|e| match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                DbError::Query(format!("a user named {name:?} already exists"))
-            }
-            other => other.into(),
-        })?;
-    Ok(token)
-}
-
-pub fn by_token(conn: &mut DbConn, token: &str) -> Result<Option<User>, DbError> {
-    let row: Option<(i64, String, String)> = users::table
-        .filter(users::token_hash.eq(token_hash(token)))
+/// What the node holds for a presented token (revoked tokens are unknown).
+pub fn by_token(conn: &mut DbConn, token: &str) -> Result<TokenState<User>, DbError> {
+    let row: Option<(i64, String, String, i64)> = users::table
+        .filter(users::token_hash.eq(vrs_http::token::hash(token).to_vec()))
         .filter(users::disabled_at.is_null())
-        .select((users::id, users::name, users::role))
+        .select((users::id, users::name, users::role, users::expires_at))
         .first(conn)
         .optional()?;
-    Ok(row.and_then(|(id, name, role)| Some(User { id, name, role: Role::parse(&role)? })))
+    let row = row.and_then(|(id, name, role, exp)| Some((User { id, name, role: Role::parse(&role)? }, exp)));
+    Ok(TokenState::from_row(row, super::now()))
+}
+
+/// Creates a user with the default lifetime and cap and returns its token (tests, benches).
+pub fn add(conn: &mut DbConn, name: &str, role: Role) -> Result<String, UserError> {
+    let mut out = Vec::new();
+    let cmd = vrs_http::users::UserCommand::Add {
+        data_dir: Default::default(),
+        name: name.into(),
+        role: role.as_str().into(),
+        expires_in_days: None,
+    };
+    vrs_http::users::run(cmd, &mut Users(conn), &Default::default(), "internal", &mut out)?;
+    Ok(String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+/// The node's users as a [`UserStore`].
+pub struct Users<'a>(pub &'a mut DbConn);
+
+impl UserStore for Users<'_> {
+    fn roles(&self) -> &'static [&'static str] {
+        &ROLES
+    }
+
+    fn transaction(&mut self, f: &mut dyn FnMut(&mut dyn UserRows) -> Result<(), UserError>) -> Result<(), UserError> {
+        self.0.transaction(|c| f(&mut Rows(c)).map_err(TxError)).map_err(|TxError(e)| e)
+    }
+}
+
+/// The users table inside one transaction.
+struct Rows<'a>(&'a mut DbConn);
+
+impl UserRows for Rows<'_> {
+    fn live_users(&mut self) -> Result<u32, UserError> {
+        // PostgreSQL reads committed rows per statement: without the lock two concurrent
+        // adds could both see room for one. (SQLite's WAL snapshot makes the later writer
+        // fail instead.)
+        if matches!(self.0, DbConn::Postgresql(_)) {
+            self.0.batch_execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").map_err(store_error)?;
+        }
+        let live: i64 =
+            users::table.filter(users::disabled_at.is_null()).count().get_result(self.0).map_err(store_error)?;
+        Ok(u32::try_from(live).unwrap_or(u32::MAX))
+    }
+
+    fn revoked(&mut self, name: &str) -> Result<Option<bool>, UserError> {
+        let row: Option<Option<i64>> = users::table
+            .filter(users::name.eq(name))
+            .select(users::disabled_at)
+            .first(self.0)
+            .optional()
+            .map_err(store_error)?;
+        Ok(row.map(|disabled| disabled.is_some()))
+    }
+
+    fn insert(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
+        diesel::insert_into(users::table)
+            .values((
+                users::name.eq(g.name),
+                users::role.eq(g.role),
+                users::token_hash.eq(g.token_hash.to_vec()),
+                users::created_at.eq(g.now),
+                users::expires_at.eq(g.expires_at),
+            ))
+            .execute(self.0)
+            .map(drop)
+            .map_err(|e| insert_error(e, g.name))
+    }
+
+    fn set_token(&mut self, g: &TokenGrant<'_>) -> Result<(), UserError> {
+        diesel::update(users::table.filter(users::name.eq(g.name)))
+            .set((
+                users::token_hash.eq(g.token_hash.to_vec()),
+                users::expires_at.eq(g.expires_at),
+                users::disabled_at.eq(None::<i64>),
+            ))
+            .execute(self.0)
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    fn set_revoked(&mut self, name: &str, now: i64) -> Result<bool, UserError> {
+        let n = diesel::update(users::table.filter(users::name.eq(name)))
+            .set(users::disabled_at.eq(Some(now)))
+            .execute(self.0)
+            .map_err(store_error)?;
+        Ok(n > 0)
+    }
+
+    fn list(&mut self) -> Result<Vec<UserSummary>, UserError> {
+        let rows: Vec<(String, String, i64, i64, Option<i64>)> = users::table
+            .order(users::name)
+            .select((users::name, users::role, users::created_at, users::expires_at, users::disabled_at))
+            .load(self.0)
+            .map_err(store_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, role, created_at, expires_at, disabled)| UserSummary {
+                name,
+                role,
+                created_at,
+                expires_at,
+                revoked: disabled.is_some(),
+            })
+            .collect())
+    }
+
+    fn record(&mut self, actor: &str, action: &str, detail: &str) -> Result<(), UserError> {
+        let entry = access_log::Entry { actor, role: "admin", action, atena: None, detail: Some(detail.to_owned()) };
+        access_log::record(self.0, entry).map_err(|e| UserError::Store(e.to_string()))
+    }
+}
+
+fn insert_error(e: diesel::result::Error, name: &str) -> UserError {
+    match e {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            UserError::Exists(name.into())
+        }
+        other => store_error(other),
+    }
+}
+
+fn store_error(e: diesel::result::Error) -> UserError {
+    UserError::Store(DbError::from(e).to_string())
+}
+
+/// A [`UserError`] that a diesel transaction can also build from its own errors.
+struct TxError(UserError);
+
+impl From<diesel::result::Error> for TxError {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError(store_error(e))
+    }
 }

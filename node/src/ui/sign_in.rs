@@ -111,7 +111,14 @@ pub async fn submit(
         let mut conn = db.get()?;
         if !by_password {
             let token = secret.trim();
-            return Ok(if token.is_empty() || token.len() > 256 { None } else { users::by_token(&mut conn, token)? });
+            if token.is_empty() || token.len() > 256 {
+                return Ok(None);
+            }
+            // An expired or revoked token signs no one in, like a wrong one.
+            return Ok(match users::by_token(&mut conn, token)? {
+                vrs_http::token::TokenState::Valid(user) => Some(user),
+                _ => None,
+            });
         }
         match passwords::for_sign_in(&mut conn, &lookup_name)? {
             Some((user, phc)) => Ok(passwords::verify(&phc, &secret).then_some(user)),

@@ -108,7 +108,7 @@ pub async fn add(state: web::Data<AppState>, s: SignedIn, form: web::Form<AddFor
         if passwords::user_id_by_name(&mut conn, &new_name)?.is_some() {
             return Ok(None);
         }
-        let token = users::add(&mut conn, &new_name, role)?;
+        let token = users::add(&mut conn, &new_name, role).map_err(|e| DbError::Query(e.to_string()))?;
         access_log::record(
             &mut conn,
             access_log::Entry {

@@ -150,3 +150,52 @@ on_both_backends! {
         assert!(!metrics.contains("1000\""), "an atena reached a metric label");
     }
 }
+
+/// Every kind of answer (success, each 4xx the API gives, metrics, public keys, unknown
+/// routes) carries the security headers; Strict-Transport-Security only over TLS
+/// (tests/tests/transport.rs checks it there).
+#[test]
+fn every_response_carries_the_security_headers() {
+    let node = TestNode::start(TestDb::new(Backend::Sqlite));
+    let get = |path: &str, token: Option<&str>| {
+        let mut req = node.client.get(format!("{}{path}", node.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().unwrap()
+    };
+    let post_csv = node
+        .client
+        .post(format!("{}/api/v1/residents/import", node.base))
+        .bearer_auth(&node.staff)
+        .header("Content-Type", "text/csv")
+        .body(file(&[row(0).replace("19800401", "20230230")]))
+        .send()
+        .unwrap();
+    let mut answers = vec![
+        (200, get("/health", None)),
+        (200, get("/metrics", None)),
+        (200, get("/.well-known/jwks.json", None)),
+        (200, get("/api/v1/products", Some(&node.site))),
+        (401, get("/api/v1/residents/1", None)),
+        (403, get("/api/v1/audit", Some(&node.staff))),
+        (400, get("/api/v1/residents/12x", Some(&node.staff))),
+        (404, get("/api/v1/residents/1", Some(&node.staff))),
+        (404, get("/nowhere", None)),
+        (422, post_csv),
+    ];
+    for _ in 0..10 {
+        get("/api/v1/residents/1", Some(&format!("vrs_{}", "9".repeat(64))));
+    }
+    answers.push((429, get("/api/v1/residents/1", Some("vrs_wrong"))));
+    for (status, res) in answers {
+        let what = format!("{} {}", res.status(), res.url().path());
+        assert_eq!(res.status().as_u16(), status, "{what}");
+        for name in vrs_http::headers::required(false) {
+            assert!(res.headers().contains_key(name), "{name} missing on {what}");
+        }
+        assert!(!res.headers().contains_key("strict-transport-security"), "HSTS over plaintext on {what}");
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
+        assert_eq!(res.headers()["content-security-policy"], vrs_http::headers::CONTENT_SECURITY_POLICY);
+    }
+}

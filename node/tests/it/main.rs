@@ -3,6 +3,8 @@
 //! `scripts/test`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod at_rest;
+mod auth;
 mod classification;
 mod deploy_config;
 mod dose_batch;
