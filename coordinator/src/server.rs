@@ -7,7 +7,7 @@
 use crate::api::{self, error::ApiError, state::AppState};
 use crate::config::Settings;
 use crate::db::{self, nodes};
-use crate::federation::inbox::NoInbox;
+use crate::federation::party_inbox::PartyInbox;
 use crate::federation::peers::{Peers, Snapshot};
 use crate::federation::{Federation, events, log_writer, queue, registry_sync};
 use crate::layout::{self, DataDir};
@@ -68,6 +68,7 @@ pub async fn run(
     metrics.queue_depth.set(db::queue::depth(&mut *pool.get()?)?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (log, log_task) = log_writer::start(pool.clone(), stop_rx.clone());
+    let inbox = PartyInbox::new(crate::stats::keys::PartyKeys::load(dir)?, pool.clone());
     let fed = Arc::new(Federation::new(
         client,
         Peers::new(snapshot, last_seen),
@@ -76,7 +77,7 @@ pub async fn run(
         settings.routing.clone(),
         log,
         registry_key,
-        Box::new(NoInbox),
+        Box::new(inbox),
     ));
     let keys = crate::stats::keys::PartyKeys::load(dir)?;
     let stats = crate::stats::Stats::start(fed.clone(), keys, settings.stats.clone(), &metrics.registry).await?;

@@ -21,6 +21,28 @@ pub struct Settings {
     pub log: LogSettings,
     #[serde(default)]
     pub certificates: CertificateSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How often the node sends the coordinator a signed checkpoint of its access-log chain
+    /// (when the log has grown). Entries after the last checkpoint are protected by the
+    /// chain alone until the next one.
+    #[serde(default = "default_checkpoint_interval_secs")]
+    pub checkpoint_interval_secs: u64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings { checkpoint_interval_secs: default_checkpoint_interval_secs() }
+    }
+}
+
+fn default_checkpoint_interval_secs() -> u64 {
+    600
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -130,6 +152,7 @@ impl Default for Settings {
             import: ImportSettings { batch_rows: 2000, max_rejections_reported: 10_000 },
             log: LogSettings { format: "text".into(), level: "info".into() },
             certificates: CertificateSettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }
@@ -191,6 +214,9 @@ impl Settings {
         }
         if let Some(iss) = &self.certificates.issuer {
             check_issuer(iss)?;
+        }
+        if !(1..=86_400).contains(&self.audit.checkpoint_interval_secs) {
+            return Err(invalid("audit.checkpoint_interval_secs", "must be 1..=86400"));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));

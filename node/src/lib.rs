@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+pub mod audit;
 pub mod certificates;
 pub mod cli;
 pub mod config;

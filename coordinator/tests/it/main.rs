@@ -3,6 +3,7 @@
 //! `vrs-protocol` keys. One test binary, modules per capability.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod checkpoints;
 mod classification;
 mod cli;
 mod http;

@@ -27,6 +27,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::DemoData(args) => demo_data(args),
         Command::Bench(b) => super::bench::run(b),
         Command::Certificate(c) => super::certificate::run(c),
+        Command::Audit(a) => super::audit::run(a),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The `vrs-node` command line (names fixed by interface.md).
 
+pub mod audit;
 pub mod bench;
 pub mod bench_certificates;
 pub mod bench_doses;
@@ -36,6 +37,9 @@ pub enum Command {
     /// Vaccination certificates (SMART Health Cards): verify a card, rotate the signing key.
     #[command(subcommand)]
     Certificate(certificate::CertificateCommand),
+    /// The tamper-evident access log: verify the chain against the coordinator's checkpoints.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Benchmarks that print figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),

@@ -4,7 +4,9 @@
 //! embedded migrations, and queries that the multi-backend cannot express are written
 //! once and compiled per backend through [`with_conn!`].
 
+pub mod access_chain;
 pub mod access_log;
+pub mod audit_checkpoints;
 mod checkpointer;
 pub mod disclosures;
 pub mod group_commit;
@@ -191,6 +193,7 @@ pub fn open_served(url: DatabaseUrl, sqlite_synchronous: &str, pool_size: u32) -
 fn pool(manager: Manager, pool_size: u32) -> Result<Pool, DbError> {
     let mut conn = manager.establish()?;
     migrate(&mut conn)?;
+    access_chain::seal_legacy(&mut conn)?;
     drop(conn);
     r2d2::Pool::builder()
         .max_size(pool_size)
@@ -205,6 +208,17 @@ pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
         DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
     };
     result.map_err(|e| DbError::Migrate(e.to_string()))
+}
+
+/// Makes the transaction just begun read one snapshot throughout (call first in it): a
+/// long read (verifying the access log, a backup's checks) then sees no half of a write
+/// that commits meanwhile, and holds no writer up. SQLite's read transactions in WAL mode
+/// are snapshots already; PostgreSQL's default reads each statement afresh.
+pub fn read_snapshot(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Postgresql(pg) = conn {
+        pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+    }
+    Ok(())
 }
 
 /// Seconds since the Unix epoch, the time unit of every timestamp column.

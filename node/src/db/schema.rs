@@ -73,6 +73,30 @@ diesel::table! {
         action -> Text,
         atena -> Nullable<Text>,
         detail -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        hash -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    access_log_chain (id) {
+        id -> SmallInt,
+        head_seq -> BigInt,
+        head_hash -> Binary,
+        anchor_seq -> BigInt,
+        anchor_hash -> Binary,
+        legacy_sealed -> SmallInt,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        entries -> BigInt,
+        head -> Binary,
+        at_ms -> BigInt,
+        signature -> Binary,
+        acknowledged_at -> Nullable<BigInt>,
     }
 }
 
@@ -179,6 +203,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     imports,
     access_log,
+    access_log_chain,
+    audit_checkpoints,
     vaccinations,
     vaccination_changes,
     outbox,

@@ -55,6 +55,8 @@ pub enum SendError {
     BadAnswer,
     #[error("cannot seal the message: {0}")]
     Seal(String),
+    #[error("the federation registry is not known yet (the coordinator has not sent it)")]
+    NoRegistry,
 }
 
 pub struct Federation {
@@ -82,7 +84,15 @@ impl Federation {
     /// Seals `message` to `to`'s node and sends it through the coordinator.
     pub async fn send(&self, to: MunicipalityCode, message: &Message) -> Result<EnvelopeResponse, SendError> {
         let (_, recipient_key) = self.registry.node_keys(to).ok_or(SendError::UnknownMunicipality(to))?;
-        let params = SealParams::new(Address::Node(self.code), Address::Node(to), recipient_key);
+        self.seal_and_send(SealParams::new(Address::Node(self.code), Address::Node(to), recipient_key), message).await
+    }
+
+    /// Seals `message` as `params` say, sends it to the coordinator and decodes the answer.
+    pub(super) async fn seal_and_send(
+        &self,
+        params: SealParams,
+        message: &Message,
+    ) -> Result<EnvelopeResponse, SendError> {
         let envelope =
             Envelope::seal(&self.identity.signing, params, message).map_err(|e| SendError::Seal(e.to_string()))?;
         let answer = self.client.request(self.coordinator, Channel::Envelope, envelope.to_bytes()).await.map_err(

@@ -3,6 +3,7 @@
 //! `scripts/test`).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod audit_chain;
 mod classification;
 mod dose_batch;
 mod dose_review;

@@ -134,5 +134,7 @@ pub fn every_kind() -> Vec<Message> {
         Message::StatsAnswer(stats_answer()),
         Message::Checkpoint(checkpoint(&signer(2))),
         Message::CheckpointAck(CheckpointAck { seq: 42 }),
+        Message::CheckpointFetch(CheckpointFetch { after_seq: 41, limit: 1000 }),
+        Message::CheckpointList(CheckpointList { checkpoints: vec![checkpoint(&signer(2))], more: false }),
     ]
 }
