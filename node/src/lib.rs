@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod backup;
 pub mod certificates;
 pub mod cli;
 pub mod config;

@@ -6,6 +6,7 @@ mod coordinator;
 pub mod desk;
 pub mod fedbench;
 pub mod inquirybench;
+pub mod load;
 mod served;
 pub mod webdriver;
 pub use coordinator::{CoordinatorProcess, LocalFederation};
@@ -57,6 +58,12 @@ pub fn set_setting(data_dir: &Path, section: &str, key: &str, value: &str) -> an
     table.as_table_mut().context("a settings section")?.insert(key.to_owned(), value);
     std::fs::write(&path, toml::to_string(&doc)?)?;
     Ok(())
+}
+
+/// Runs SQL on a node's SQLite database with the `sqlite3` CLI (what an operator with
+/// shell access could do); its output, trimmed.
+pub fn sqlite(data_dir: &Path, sql: &str) -> anyhow::Result<String> {
+    Ok(run(Command::new("sqlite3").arg(data_dir.join("vrs.sqlite")).arg(sql))?.trim().to_owned())
 }
 
 /// A running `vrs-node serve`, stopped with SIGTERM when dropped.

@@ -22,12 +22,6 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-fn sqlite(data_dir: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3").arg(data_dir.join("vrs.sqlite")).arg(sql).output().unwrap();
-    assert!(out.status.success(), "sqlite3: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 fn read_residents(node: &NodeProcess, n: usize) {
     let csv = std::fs::read_to_string(node.data_dir.join("demo-residents.csv")).unwrap();
     let client = reqwest::blocking::Client::new();
@@ -43,8 +37,8 @@ fn read_residents(node: &NodeProcess, n: usize) {
 fn wait_checkpointed(node: &NodeProcess) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let head = sqlite(&node.data_dir, "SELECT head_seq FROM access_log_chain");
-        let confirmed = sqlite(
+        let head = sql(&node.data_dir, "SELECT head_seq FROM access_log_chain");
+        let confirmed = sql(
             &node.data_dir,
             "SELECT COALESCE(MAX(entries), 0) FROM audit_checkpoints WHERE acknowledged_at IS NOT NULL",
         );
@@ -79,9 +73,9 @@ fn checkpoints_at_the_coordinator_expose_a_rewritten_access_log() {
     read_residents(&node, 5);
     wait_checkpointed(&node);
     node.stop().unwrap();
-    let head: i64 = sqlite(&node.data_dir, "SELECT head_seq FROM access_log_chain").parse().unwrap();
+    let head: i64 = sql(&node.data_dir, "SELECT head_seq FROM access_log_chain").parse().unwrap();
     let keep = head - 3;
-    sqlite(
+    sql(
         &node.data_dir,
         &format!(
             "DELETE FROM access_log WHERE seq > {keep}; \
@@ -98,8 +92,12 @@ fn checkpoints_at_the_coordinator_expose_a_rewritten_access_log() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("vrs-node: the access log does not verify"));
 
     // An edited row is named by its position.
-    sqlite(&node.data_dir, "UPDATE access_log SET action = 'nothing' WHERE seq = 3");
+    sql(&node.data_dir, "UPDATE access_log SET action = 'nothing' WHERE seq = 3");
     let out = verify(&node.data_dir, &["--offline"]);
     assert!(!out.status.success());
     assert!(text(&out).contains("BROKEN: entry 3 (id"), "{}", text(&out));
+}
+
+fn sql(data_dir: &Path, query: &str) -> String {
+    vrs_tests::sqlite(data_dir, query).unwrap()
 }

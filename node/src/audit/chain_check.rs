@@ -23,6 +23,37 @@ pub struct ChainCheck {
     last_seq: i64,
     rows: u64,
     breaks: Vec<Break>,
+    restores: Vec<Restore>,
+}
+
+/// A restore from a backup, as its receipt in the chain records it: the entries after
+/// `head_seq` that were written between `taken_at_ms` and the restore were lost with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restore {
+    /// The receipt's own position.
+    pub seq: i64,
+    pub restored_at_ms: u64,
+    pub taken_at_ms: u64,
+    pub head_seq: i64,
+}
+
+impl Restore {
+    fn from_receipt(seq: i64, row: &ChainRow) -> Option<Restore> {
+        let detail = row.detail.as_deref()?;
+        let value = |key: &str| detail.split(' ').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='));
+        Some(Restore {
+            seq,
+            restored_at_ms: u64::try_from(row.at).ok()?.saturating_mul(1000).saturating_add(999),
+            taken_at_ms: value("taken_at_ms")?.parse().ok()?,
+            head_seq: value("head_seq")?.parse().ok()?,
+        })
+    }
+
+    /// Whether a checkpoint covered entries this restore lost: made by the node before it
+    /// was restored, after the backup was taken, beyond where the backup's log ended.
+    pub fn lost(&self, entries: i64, at_ms: u64) -> bool {
+        entries > self.head_seq && at_ms >= self.taken_at_ms && at_ms <= self.restored_at_ms
+    }
 }
 
 /// What the walk found.
@@ -34,6 +65,8 @@ pub struct ChainOutcome {
     pub rows: u64,
     /// The recomputed chain hash at each position asked for.
     pub at_positions: BTreeMap<i64, [u8; 32]>,
+    /// The restores recorded in the chain, oldest first.
+    pub restores: Vec<Restore>,
 }
 
 impl ChainCheck {
@@ -49,6 +82,7 @@ impl ChainCheck {
             last_seq: state.anchor_seq,
             rows: 0,
             breaks: Vec::new(),
+            restores: Vec::new(),
         }
     }
 
@@ -76,6 +110,11 @@ impl ChainCheck {
             self.breaks.push(Break::Altered { seq, entry: entry(row) });
         }
         self.prev_stored = stored;
+        if row.action == crate::backup::RESTORED_ACTION
+            && let Some(r) = Restore::from_receipt(seq, row)
+        {
+            self.restores.push(r);
+        }
         self.recomputed = chain::link(&self.recomputed, &fields);
         if self.wanted.contains(&seq) {
             self.at_positions.insert(seq, self.recomputed);
@@ -96,7 +135,13 @@ impl ChainCheck {
         } else if self.last_seq == state.head_seq && self.prev_stored.is_some_and(|h| h != state.head_hash) {
             self.breaks.push(Break::HeadAltered { seq: self.last_seq });
         }
-        ChainOutcome { breaks: self.breaks, last_seq: self.last_seq, rows: self.rows, at_positions: self.at_positions }
+        ChainOutcome {
+            breaks: self.breaks,
+            last_seq: self.last_seq,
+            rows: self.rows,
+            at_positions: self.at_positions,
+            restores: self.restores,
+        }
     }
 }
 

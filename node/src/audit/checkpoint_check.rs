@@ -19,6 +19,8 @@ pub struct CheckpointSummary {
     pub purged: usize,
     /// Local checkpoints the coordinator has not confirmed yet.
     pub pending: usize,
+    /// Checkpoints of entries a recorded restore from a backup lost.
+    pub lost_in_restore: usize,
     /// Things worth knowing that are not breaks.
     pub notes: Vec<String>,
 }
@@ -82,6 +84,17 @@ fn against_chain(
             continue;
         }
         let entries = i64::try_from(cp.entries).unwrap_or(i64::MAX);
+        if let Some(r) = chain.restores.iter().find(|r| r.lost(entries, cp.at_ms)) {
+            if out.lost_in_restore == 0 {
+                out.notes.push(format!(
+                    "the database was restored from a backup (entry {}): entries after {} written after \
+                     the backup was taken were lost with it",
+                    r.seq, r.head_seq
+                ));
+            }
+            out.lost_in_restore += 1;
+            continue;
+        }
         let expected = if entries < state.anchor_seq {
             out.purged += 1;
             continue;

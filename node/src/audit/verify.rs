@@ -56,6 +56,13 @@ impl Report {
             "checkpoints ({whose}): {} match, {} not yet confirmed by the coordinator, {} before the purge anchor",
             c.matched, c.pending, c.purged
         );
+        if c.lost_in_restore > 0 {
+            let _ = writeln!(
+                s,
+                "restored: {} checkpoint(s) cover entries lost by a restore from a backup",
+                c.lost_in_restore
+            );
+        }
         for n in &c.notes {
             let _ = writeln!(s, "note: {n}");
         }

@@ -41,7 +41,7 @@ fn verify_log(data_dir: &Path, offline: bool, within: Duration) -> anyhow::Resul
     let coordinator = if offline { None } else { fetch_checkpoints(data_dir, &settings, within)? };
     let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(data_dir);
     let pool = db::open(url, &settings.database.sqlite_synchronous, 1)?;
-    let keys = [identity.signing.public_key()];
+    let keys = identity.signing_keys();
     let signer = Signer { own: settings.municipality_code(), keys: &keys };
     let report = verify::verify(&mut *pool.get()?, &signer, coordinator.as_deref())?;
     print!("{}", report.render());

@@ -28,6 +28,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench(b) => super::bench::run(b),
         Command::Certificate(c) => super::certificate::run(c),
         Command::Audit(a) => super::audit::run(a),
+        Command::BackupKey(a) => super::backup::backup_key(a),
+        Command::Backup(a) => super::backup::backup(a),
+        Command::Restore(a) => super::backup::restore(a),
     }
 }
 
@@ -149,7 +152,7 @@ fn import_file(data_dir: &Path, on_error: Option<&str>, charset: Option<&str>, f
         charset,
         batch_rows: settings.import.batch_rows,
         max_rejections_reported: settings.import.max_rejections_reported,
-        actor: format!("cli:{}", whoami()),
+        actor: cli_actor(),
         role: "admin".into(),
         today: crate::today(),
     };
@@ -180,6 +183,11 @@ fn import_file(data_dir: &Path, on_error: Option<&str>, charset: Option<&str>, f
 
 fn whoami() -> String {
     std::env::var("USER").unwrap_or_else(|_| "operator".into())
+}
+
+/// The access log's actor for a command run by hand.
+pub fn cli_actor() -> String {
+    format!("cli:{}", whoami())
 }
 
 type Progress = (indicatif::ProgressBar, std::thread::JoinHandle<()>);

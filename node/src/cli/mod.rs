@@ -1,6 +1,7 @@
 //! The `vrs-node` command line (names fixed by interface.md).
 
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod bench_certificates;
 pub mod bench_doses;
@@ -40,6 +41,12 @@ pub enum Command {
     /// The tamper-evident access log: verify the chain against the coordinator's checkpoints.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Create the key pair backups are sealed to (the private half stays offline).
+    BackupKey(backup::BackupKeyArgs),
+    /// Write an encrypted, consistent backup of the node (database, settings, keys).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data dir, and check it.
+    Restore(backup::RestoreArgs),
     /// Benchmarks that print figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),

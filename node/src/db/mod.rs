@@ -10,6 +10,7 @@ pub mod audit_checkpoints;
 mod checkpointer;
 pub mod disclosures;
 pub mod group_commit;
+pub mod integrity;
 pub mod outbox;
 pub mod residents;
 pub mod revocations;
@@ -63,6 +64,8 @@ pub enum DbError {
     Migrate(String),
     #[error("database error: {0}")]
     Query(String),
+    #[error("the database file {path} is damaged ({why}); restore it from a backup (vrs-node restore)")]
+    Damaged { path: String, why: String },
 }
 
 impl From<diesel::result::Error> for DbError {

@@ -58,6 +58,12 @@ impl NodeIdentity {
         })
     }
 
+    /// Every signing key this node has signed with (its checkpoints are checked against
+    /// them all).
+    pub fn signing_keys(&self) -> Vec<vrs_protocol::SigningPublicKey> {
+        vec![self.signing.public_key()]
+    }
+
     pub fn peer_id(&self) -> vrs_link::PeerId {
         self.p2p.public().to_peer_id()
     }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 mod audit_chain;
+mod backup_pg;
 mod classification;
 mod dose_batch;
 mod dose_review;
