@@ -23,6 +23,34 @@ pub struct Settings {
     pub certificates: CertificateSettings,
     #[serde(default)]
     pub audit: AuditSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Years a dose is kept after its vaccination date (予防接種法: 5), and other records
+    /// after their last change (specs/security.md "Retention").
+    #[serde(default = "default_retention_years")]
+    pub years: u16,
+    /// Seconds between purges (the first runs a minute after start).
+    #[serde(default = "default_retention_interval_secs")]
+    pub interval_secs: u64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings { years: default_retention_years(), interval_secs: default_retention_interval_secs() }
+    }
+}
+
+fn default_retention_years() -> u16 {
+    5
+}
+
+fn default_retention_interval_secs() -> u64 {
+    86_400
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -153,6 +181,7 @@ impl Default for Settings {
             log: LogSettings { format: "text".into(), level: "info".into() },
             certificates: CertificateSettings::default(),
             audit: AuditSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 }
@@ -217,6 +246,13 @@ impl Settings {
         }
         if !(1..=86_400).contains(&self.audit.checkpoint_interval_secs) {
             return Err(invalid("audit.checkpoint_interval_secs", "must be 1..=86400"));
+        }
+        // The law asks for five years; fewer would purge what must be kept.
+        if !(5..=100).contains(&self.retention.years) {
+            return Err(invalid("retention.years", "must be 5..=100 (予防接種法 requires five years)"));
+        }
+        if !(1..=604_800).contains(&self.retention.interval_secs) {
+            return Err(invalid("retention.interval_secs", "must be 1..=604800"));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));

@@ -14,6 +14,7 @@ pub mod import;
 pub mod metrics;
 pub mod municipalities;
 pub mod products;
+pub mod retention;
 pub mod server;
 pub mod stats;
 pub mod vaccinations;

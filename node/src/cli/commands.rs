@@ -31,6 +31,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::BackupKey(a) => super::backup::backup_key(a),
         Command::Backup(a) => super::backup::backup(a),
         Command::Restore(a) => super::backup::restore(a),
+        Command::Retention(r) => super::retention::run(r),
     }
 }
 
@@ -96,6 +97,7 @@ fn serve(data_dir: &Path) -> anyhow::Result<()> {
     init_logging(&settings);
     let addr = settings.http_listen()?;
     let mut state = server::open_state(data_dir, settings)?;
+    crate::retention::schedule::start(state.db.clone(), state.settings.retention.clone())?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     // The federation link runs on its own runtime beside actix's, so that routing and
     // delivery never wait behind HTTP work (and the other way round).

@@ -8,6 +8,7 @@ pub mod bench_doses;
 pub mod certificate;
 pub mod commands;
 pub mod load;
+pub mod retention;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -47,6 +48,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data dir, and check it.
     Restore(backup::RestoreArgs),
+    /// Retention: purge what is past the retention period now (it also runs on a schedule).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// Benchmarks that print figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),

@@ -18,6 +18,15 @@ pub struct ChainState {
     pub anchor_hash: [u8; 32],
 }
 
+/// Takes the head row's lock (as an append does) for the rest of the transaction, before
+/// anything is read: for changes to the chain other than appends.
+pub fn lock(conn: &mut DbConn) -> Result<(), DbError> {
+    diesel::update(access_log_chain::table.find(1i16))
+        .set(access_log_chain::head_seq.eq(access_log_chain::head_seq))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn state(conn: &mut DbConn) -> Result<ChainState, DbError> {
     let (head_seq, head, anchor_seq, anchor): (i64, Vec<u8>, i64, Vec<u8>) = access_log_chain::table
         .find(1i16)
@@ -60,10 +69,7 @@ pub fn unchained(conn: &mut DbConn, limit: i64) -> Result<Vec<ChainRow>, DbError
 /// and `audit verify` reports it.
 pub fn seal_legacy(conn: &mut DbConn) -> Result<u64, DbError> {
     conn.transaction(|c| {
-        // Claim the head (zero positions) first: the lock, before anything is read.
-        diesel::update(access_log_chain::table.find(1i16))
-            .set(access_log_chain::head_seq.eq(access_log_chain::head_seq))
-            .execute(c)?;
+        lock(c)?;
         let sealed: i16 = access_log_chain::table.find(1i16).select(access_log_chain::legacy_sealed).first(c)?;
         if sealed != 0 {
             return Ok(0);

@@ -189,6 +189,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    retention_runs (id) {
+        id -> BigInt,
+        at -> BigInt,
+        cutoff -> Text,
+    }
+}
+
 diesel::joinable!(my_numbers -> residents (atena));
 diesel::joinable!(protected_residents -> residents (atena));
 diesel::joinable!(disclosures -> residents (atena));
@@ -210,5 +218,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     protected_residents,
     disclosures,
-    certificate_revocations
+    certificate_revocations,
+    retention_runs
 );

@@ -13,5 +13,6 @@ mod doses;
 mod http_api;
 mod import;
 mod import_fuzz;
+mod retention;
 mod stats;
 mod support;
