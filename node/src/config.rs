@@ -94,6 +94,14 @@ pub struct DatabaseSettings {
     /// commit waits for one) or `inline` (SQLite's automatic ones, inside a commit).
     #[serde(default = "default_sqlite_checkpoints")]
     pub sqlite_checkpoints: String,
+    /// SQLite check of the database file when the node starts: `quick` (one pass over the
+    /// pages), `full` (also every index against its table; slower) or `off`.
+    #[serde(default = "default_integrity_check")]
+    pub integrity_check: String,
+}
+
+fn default_integrity_check() -> String {
+    "quick".into()
 }
 
 fn default_sqlite_checkpoints() -> String {
@@ -165,6 +173,7 @@ impl Default for Settings {
                 pool_size: 8,
                 sqlite_synchronous: "full".into(),
                 sqlite_checkpoints: default_sqlite_checkpoints(),
+                integrity_check: default_integrity_check(),
             },
             http: HttpSettings {
                 listen: "127.0.0.1:8080".into(),
@@ -224,6 +233,9 @@ impl Settings {
             .map_err(|e| invalid("database.url", e.to_string()))?;
         if !["background", "inline"].contains(&self.database.sqlite_checkpoints.as_str()) {
             return Err(invalid("database.sqlite_checkpoints", "must be background or inline"));
+        }
+        if !["quick", "full", "off"].contains(&self.database.integrity_check.as_str()) {
+            return Err(invalid("database.integrity_check", "must be quick, full or off"));
         }
         if !["full", "normal"].contains(&self.database.sqlite_synchronous.as_str()) {
             return Err(invalid("database.sqlite_synchronous", "must be full or normal"));

@@ -58,7 +58,8 @@ pub fn check_file(url: &DatabaseUrl, depth: Depth) -> Result<(), DbError> {
     if lines.len() == 1 && lines[0] == "ok" {
         Ok(())
     } else {
-        // SQLite's own words name pages and tables, never row values.
-        Err(damaged(lines.join("; ")))
+        // SQLite's own words name pages and tables, never row values; one line of them.
+        let words: Vec<String> = lines.iter().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        Err(damaged(words.join("; ")))
     }
 }

@@ -143,7 +143,7 @@ impl Manager {
                      PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = FILE;",
                     self.sqlite_synchronous
                 ))
-                .map_err(|e| DbError::Connect(describe(&e)))?;
+                .map_err(|e| damaged_or(path, &e, DbError::Connect))?;
                 if self.background_checkpoints {
                     c.batch_execute("PRAGMA wal_autocheckpoint = 0;").map_err(|e| DbError::Connect(describe(&e)))?;
                 }
@@ -203,6 +203,17 @@ fn pool(manager: Manager, pool_size: u32) -> Result<Pool, DbError> {
         .connection_timeout(std::time::Duration::from_secs(30))
         .build(manager)
         .map_err(|e| DbError::Connect(e.to_string()))
+}
+
+/// SQLite says a file is not (or no longer) a database in these words: the setting's
+/// pragmas are the first thing that reads the header, so a mangled file shows here.
+fn damaged_or(path: &str, e: &diesel::result::Error, other: fn(String) -> DbError) -> DbError {
+    let text = e.to_string();
+    if text.contains("file is not a database") || text.contains("malformed") {
+        DbError::Damaged { path: path.to_owned(), why: text }
+    } else {
+        other(describe(e))
+    }
 }
 
 pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
