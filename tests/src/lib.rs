@@ -63,7 +63,12 @@ pub fn set_setting(data_dir: &Path, section: &str, key: &str, value: &str) -> an
 /// Runs SQL on a node's SQLite database with the `sqlite3` CLI (what an operator with
 /// shell access could do); its output, trimmed.
 pub fn sqlite(data_dir: &Path, sql: &str) -> anyhow::Result<String> {
-    Ok(run(Command::new("sqlite3").arg(data_dir.join("vrs.sqlite")).arg(sql))?.trim().to_owned())
+    sqlite_file(&data_dir.join("vrs.sqlite"), sql)
+}
+
+/// As [`sqlite`], on any SQLite file (the coordinator's `coordinator.sqlite`).
+pub fn sqlite_file(file: &Path, sql: &str) -> anyhow::Result<String> {
+    Ok(run(Command::new("sqlite3").arg(file).arg(sql))?.trim().to_owned())
 }
 
 /// A running `vrs-node serve`, stopped with SIGTERM when dropped.
