@@ -71,6 +71,15 @@ pub fn sqlite_file(file: &Path, sql: &str) -> anyhow::Result<String> {
     Ok(run(Command::new("sqlite3").arg(file).arg(sql))?.trim().to_owned())
 }
 
+/// Polls `done` every 250 ms until it is true; panics naming `what` after `within`.
+pub fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// A running `vrs-node serve`, stopped with SIGTERM when dropped.
 pub struct NodeProcess {
     pub municipality: String,

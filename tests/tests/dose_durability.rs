@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use vrs_tests::load::{Acked, Dose, DoseLoad};
 use vrs_tests::{CoordinatorProcess, NodeProcess, desk, sqlite, sqlite_file};
 
@@ -105,10 +105,6 @@ fn sql(node: &NodeProcess, query: &str) -> String {
     sqlite(&node.data_dir, query).unwrap()
 }
 
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+fn wait_until(what: &str, done: impl FnMut() -> bool) {
+    vrs_tests::wait_until(what, Duration::from_secs(90), done);
 }

@@ -1,5 +1,6 @@
 //! What nodes send the coordinator itself, opened with its party keys (the registry's
-//! coordinator entry): audit checkpoints, stored for good, and requests for them back.
+//! coordinator entry): audit checkpoints, stored for good, and requests for them back;
+//! key rotations, which publish a registry version with the node's new keys.
 //! Each answer is sealed to the node's registry encryption key and signed by the
 //! coordinator, like every envelope.
 //!
@@ -10,19 +11,24 @@
 use crate::db::checkpoints::{self, Stored};
 use crate::db::{DbError, Pool};
 use crate::federation::inbox::{CoordinatorInbox, InboxFuture};
+use crate::registry::{self, RegistryChangeError};
 use crate::stats::keys::PartyKeys;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use vrs_protocol::federation::RegistryEntry;
 use vrs_protocol::messages::{
-    CheckpointAck, CheckpointFetch, CheckpointList, MAX_CHECKPOINTS_PER_LIST, SignedCheckpoint,
+    CheckpointAck, CheckpointFetch, CheckpointList, KeyRotation, KeyRotationAck, MAX_CHECKPOINTS_PER_LIST,
+    SignedCheckpoint,
 };
 use vrs_protocol::replay::ReplayPolicy;
 use vrs_protocol::{
-    Address, Envelope, EnvelopeResponse, Header, Message, MunicipalityCode, ReplayGuard, SealParams, WireErrorCode,
+    Address, Envelope, EnvelopeResponse, Header, Message, MunicipalityCode, RecipientKey, ReplayGuard, SealParams,
+    SigningKey, WireErrorCode,
 };
 
 pub struct PartyInbox {
     keys: PartyKeys,
+    /// Signs the registry versions a key rotation publishes.
+    national: Arc<SigningKey>,
     db: Pool,
     replay: Mutex<ReplayGuard>,
 }
@@ -34,10 +40,10 @@ impl std::fmt::Debug for PartyInbox {
 }
 
 impl PartyInbox {
-    pub fn new(keys: PartyKeys, db: Pool) -> Self {
+    pub fn new(keys: PartyKeys, national: SigningKey, db: Pool) -> Self {
         let d = ReplayPolicy::default();
         let policy = ReplayPolicy { store_and_forward_max_age_ms: d.interactive_max_age_ms, ..d };
-        PartyInbox { keys, db, replay: Mutex::new(ReplayGuard::new(policy)) }
+        PartyInbox { keys, national: Arc::new(national), db, replay: Mutex::new(ReplayGuard::new(policy)) }
     }
 
     async fn answer(&self, from: MunicipalityCode, sender: &RegistryEntry, envelope: &Envelope) -> EnvelopeResponse {
@@ -55,16 +61,22 @@ impl PartyInbox {
             Ok(o) => o.message,
             Err(e) => return EnvelopeResponse::Error(e.wire_code()),
         };
+        // The answer to a key rotation goes to the new key: opening it proves the node has it.
+        let mut reply_key = sender.encryption_key;
         let reply = match message {
             Message::Checkpoint(signed) => self.checkpoint(from, sender, signed).await,
             Message::CheckpointFetch(fetch) => self.fetch(from, fetch).await,
+            Message::KeyRotation(r) => {
+                reply_key = r.enrollment.enrollment.encryption_key;
+                self.rotate(from, r).await
+            }
             other => {
                 tracing::info!(%from, kind = other.kind().as_str(), "kind not taken by the coordinator");
                 Err(WireErrorCode::Malformed)
             }
         };
         match reply {
-            Ok(message) => self.seal(envelope.header(), sender, &message),
+            Ok(message) => self.seal(envelope.header(), reply_key, &message),
             Err(code) => EnvelopeResponse::Error(code),
         }
     }
@@ -98,6 +110,34 @@ impl PartyInbox {
         Ok(Message::CheckpointList(CheckpointList { checkpoints, more }))
     }
 
+    async fn rotate(&self, from: MunicipalityCode, r: KeyRotation) -> Result<Message, WireErrorCode> {
+        let national = self.national.clone();
+        let json = serde_json::to_string_pretty(&r.enrollment).map_err(|_| WireErrorCode::Internal)?;
+        let db = self.db.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().map_err(|e| RegistryChangeError::Db(e.into()))?;
+            registry::rotate(&mut conn, &national, from, &r.enrollment, &json)
+        })
+        .await
+        .map_err(|_| WireErrorCode::Internal)?;
+        match done {
+            Ok(version) => {
+                tracing::info!(%from, version, "node keys rotated");
+                Ok(Message::KeyRotationAck(KeyRotationAck { version }))
+            }
+            Err(e) => {
+                tracing::warn!(%from, error = %e, "key rotation refused");
+                Err(match e {
+                    RegistryChangeError::BadEnrollment(_) => WireErrorCode::BadSignature,
+                    RegistryChangeError::NotEnrolled(_) => WireErrorCode::NotEnrolled,
+                    RegistryChangeError::Db(_) => WireErrorCode::Unavailable,
+                    RegistryChangeError::Sign(_) | RegistryChangeError::NoRegistry => WireErrorCode::Internal,
+                    _ => WireErrorCode::Malformed,
+                })
+            }
+        }
+    }
+
     async fn with_db<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut diesel::SqliteConnection) -> Result<T, DbError> + Send + 'static,
@@ -114,8 +154,8 @@ impl PartyInbox {
         }
     }
 
-    fn seal(&self, request: &Header, sender: &RegistryEntry, reply: &Message) -> EnvelopeResponse {
-        match Envelope::seal(&self.keys.signing, SealParams::reply_to(request, sender.encryption_key), reply) {
+    fn seal(&self, request: &Header, to: RecipientKey, reply: &Message) -> EnvelopeResponse {
+        match Envelope::seal(&self.keys.signing, SealParams::reply_to(request, to), reply) {
             Ok(sealed) => EnvelopeResponse::Reply(Box::new(sealed)),
             Err(_) => EnvelopeResponse::Error(WireErrorCode::Internal),
         }

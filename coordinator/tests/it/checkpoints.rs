@@ -4,53 +4,7 @@
 
 use crate::support::*;
 use vrs_protocol::messages::{Checkpoint, CheckpointAck, CheckpointFetch, CheckpointList, SignedCheckpoint};
-use vrs_protocol::{
-    Address, Envelope, EnvelopeResponse, Message, RegistryResponse, ReplayGuard, SealParams, SigningKey,
-    SigningPublicKey, WireErrorCode,
-};
-
-struct Party {
-    signing: SigningPublicKey,
-    encryption: vrs_protocol::RecipientKey,
-}
-
-async fn coordinator_keys(node: &FakeNode, c: &Coordinator) -> Party {
-    match node.fetch_registry(c, 0).await {
-        RegistryResponse::Current(signed) => {
-            let co = &signed.registry.coordinator;
-            Party { signing: co.signing_key, encryption: co.encryption_key }
-        }
-        other => panic!("no registry: {other:?}"),
-    }
-}
-
-/// Sends `msg` to the coordinator itself; opens a reply, or returns the refusal.
-async fn ask(
-    node: &FakeNode,
-    c: &Coordinator,
-    party: &Party,
-    msg: &Message,
-    signer: &SigningKey,
-) -> Result<Message, WireErrorCode> {
-    let params = SealParams::new(node.address(), Address::Coordinator, party.encryption);
-    let env = Envelope::seal(signer, params, msg).unwrap();
-    match node.send(c, env.to_bytes()).await {
-        EnvelopeResponse::Reply(reply) => {
-            let opened = reply
-                .open(
-                    node.address(),
-                    &node.decryption,
-                    &party.signing,
-                    &mut ReplayGuard::default(),
-                    vrs_protocol::now_ms(),
-                )
-                .expect("the coordinator's reply opens with its registry key");
-            Ok(opened.message)
-        }
-        EnvelopeResponse::Error(code) => Err(code),
-        other => panic!("unexpected answer {other:?}"),
-    }
-}
+use vrs_protocol::{Message, SigningKey, WireErrorCode};
 
 fn checkpoint(node: &FakeNode, seq: u64, entries: u64, signer: &SigningKey) -> SignedCheckpoint {
     let c = Checkpoint { municipality: node.code, seq, entries, head: [seq as u8; 32], at_ms: 1_700_000_000_000 + seq };
@@ -66,16 +20,7 @@ async fn fetch(node: &FakeNode, c: &Coordinator, party: &Party, after_seq: u64, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkpoints_are_kept_as_signed_and_handed_back_to_their_node_only() {
-    let mut c = Coordinator::init();
-    let mut chiyoda = FakeNode::new("131016");
-    let mut yokohama = FakeNode::new("141003");
-    assert!(c.enroll(&chiyoda).status.success());
-    assert!(c.enroll(&yokohama).status.success());
-    c.start().await;
-    chiyoda.connect(&c, accept_all()).await;
-    yokohama.connect(&c, accept_all()).await;
-    chiyoda.wait_connected(&c).await;
-    yokohama.wait_connected(&c).await;
+    let (mut c, chiyoda, yokohama) = connected_pair().await;
     let party = coordinator_keys(&chiyoda, &c).await;
 
     for seq in 1..=3 {

@@ -7,5 +7,6 @@ mod checkpoints;
 mod classification;
 mod cli;
 mod http;
+mod key_rotation;
 mod routing;
 mod support;

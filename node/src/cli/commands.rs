@@ -32,6 +32,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Backup(a) => super::backup::backup(a),
         Command::Restore(a) => super::backup::restore(a),
         Command::Retention(r) => super::retention::run(r),
+        Command::Keys(k) => super::keys::run(k),
     }
 }
 

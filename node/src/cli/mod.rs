@@ -7,6 +7,7 @@ pub mod bench_certificates;
 pub mod bench_doses;
 pub mod certificate;
 pub mod commands;
+pub mod keys;
 pub mod load;
 pub mod retention;
 
@@ -48,6 +49,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data dir, and check it.
     Restore(backup::RestoreArgs),
+    /// The node's federation keys: rotate them through the registry.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Retention: purge what is past the retention period now (it also runs on a schedule).
     #[command(subcommand)]
     Retention(retention::RetentionCommand),

@@ -60,7 +60,7 @@ impl CheckpointSender {
                 .await?;
             *synced = true;
         }
-        let identity = self.federation.identity.clone();
+        let identity = self.federation.identity();
         let made = self.blocking(move |c| Ok(checkpoint::make(c, own, &identity.signing, vrs_protocol::now_ms())));
         match made.await? {
             Ok(Some(cp)) => {

@@ -21,8 +21,11 @@ impl Federation {
             return Err(SendError::BadAnswer);
         }
         let mut guard = self.replies.lock().map_err(|_| SendError::BadAnswer)?;
+        // A key rotation's answer is sealed to the new key, which `identity` holds as pending.
+        let identity = self.identity();
+        let key = identity.decryption_for(reply.header().recipient_key_id);
         let opened = reply
-            .open(me, &self.identity.decryption, &coordinator_key, &mut guard, vrs_protocol::now_ms())
+            .open(me, key, &coordinator_key, &mut guard, vrs_protocol::now_ms())
             .map_err(|_| SendError::BadAnswer)?;
         Ok(opened.message)
     }

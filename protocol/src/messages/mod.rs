@@ -11,6 +11,7 @@ mod consent;
 mod dose;
 pub(crate) mod fields;
 mod inquiry;
+mod key_rotation;
 mod stats;
 
 pub use checkpoint::{
@@ -22,6 +23,7 @@ pub use fields::FieldError;
 pub use inquiry::{
     FoundPerson, InquiryAnswer, InquiryRequest, InquiryResult, InquirySubject, PersonSummary, PriorDose,
 };
+pub use key_rotation::{KeyRotation, KeyRotationAck};
 pub use stats::{AgeBand, DoseCell, PopulationCell, StatsAnswer, StatsRequest};
 
 use crate::limits::MAX_PAYLOAD_BYTES;
@@ -40,6 +42,8 @@ pub enum Kind {
     CheckpointAck = 8,
     CheckpointFetch = 9,
     CheckpointList = 10,
+    KeyRotation = 11,
+    KeyRotationAck = 12,
 }
 
 /// How long a message may legitimately take to arrive, which decides its replay window.
@@ -53,7 +57,7 @@ pub enum Delivery {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::DoseDelivery,
         Kind::DoseAck,
         Kind::InquiryRequest,
@@ -64,6 +68,8 @@ impl Kind {
         Kind::CheckpointAck,
         Kind::CheckpointFetch,
         Kind::CheckpointList,
+        Kind::KeyRotation,
+        Kind::KeyRotationAck,
     ];
 
     pub fn byte(self) -> u8 {
@@ -87,6 +93,8 @@ impl Kind {
             Kind::CheckpointAck => "checkpoint_ack",
             Kind::CheckpointFetch => "checkpoint_fetch",
             Kind::CheckpointList => "checkpoint_list",
+            Kind::KeyRotation => "key_rotation",
+            Kind::KeyRotationAck => "key_rotation_ack",
         }
     }
 
@@ -98,7 +106,9 @@ impl Kind {
             | Kind::StatsRequest
             | Kind::StatsAnswer
             | Kind::CheckpointFetch
-            | Kind::CheckpointList => Delivery::Interactive,
+            | Kind::CheckpointList
+            | Kind::KeyRotation
+            | Kind::KeyRotationAck => Delivery::Interactive,
         }
     }
 }
@@ -118,6 +128,8 @@ pub enum Message {
     CheckpointAck(CheckpointAck),
     CheckpointFetch(CheckpointFetch),
     CheckpointList(CheckpointList),
+    KeyRotation(KeyRotation),
+    KeyRotationAck(KeyRotationAck),
 }
 
 /// A payload that could not be encoded or decoded. Never carries field values.
@@ -146,6 +158,8 @@ impl Message {
             Message::CheckpointAck(_) => Kind::CheckpointAck,
             Message::CheckpointFetch(_) => Kind::CheckpointFetch,
             Message::CheckpointList(_) => Kind::CheckpointList,
+            Message::KeyRotation(_) => Kind::KeyRotation,
+            Message::KeyRotationAck(_) => Kind::KeyRotationAck,
         }
     }
 
@@ -158,9 +172,12 @@ impl Message {
             Message::StatsAnswer(m) => m.validate(),
             Message::CheckpointFetch(m) => m.validate(),
             Message::CheckpointList(m) => m.validate(),
-            Message::DoseAck(_) | Message::StatsRequest(_) | Message::Checkpoint(_) | Message::CheckpointAck(_) => {
-                Ok(())
-            }
+            Message::DoseAck(_)
+            | Message::StatsRequest(_)
+            | Message::Checkpoint(_)
+            | Message::CheckpointAck(_)
+            | Message::KeyRotation(_)
+            | Message::KeyRotationAck(_) => Ok(()),
         }
     }
 
@@ -179,6 +196,8 @@ impl Message {
             Message::CheckpointAck(m) => postcard::to_allocvec(m),
             Message::CheckpointFetch(m) => postcard::to_allocvec(m),
             Message::CheckpointList(m) => postcard::to_allocvec(m),
+            Message::KeyRotation(m) => postcard::to_allocvec(m),
+            Message::KeyRotationAck(m) => postcard::to_allocvec(m),
         };
         let bytes = r.map_err(|_| PayloadError::Malformed)?;
         if bytes.len() > MAX_PAYLOAD_BYTES {
@@ -204,6 +223,8 @@ impl Message {
             Kind::CheckpointAck => Message::CheckpointAck(body(bytes)?),
             Kind::CheckpointFetch => Message::CheckpointFetch(body(bytes)?),
             Kind::CheckpointList => Message::CheckpointList(body(bytes)?),
+            Kind::KeyRotation => Message::KeyRotation(body(bytes)?),
+            Kind::KeyRotationAck => Message::KeyRotationAck(body(bytes)?),
         };
         msg.validate()?;
         Ok(msg)
