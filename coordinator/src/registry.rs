@@ -24,6 +24,8 @@ pub enum RegistryChangeError {
     BadPeerId,
     #[error("that peer id is already enrolled for {0}; one node serves one municipality")]
     PeerInUse(String),
+    #[error("a key rotation cannot change the node's peer id; enroll it again instead")]
+    PeerChanged,
     #[error("{0} is not enrolled (or already revoked)")]
     NotEnrolled(MunicipalityCode),
     #[error("the registry has no version yet: run init first")]
@@ -87,6 +89,37 @@ pub fn enroll(
         let replaced = nodes::upsert(c, e, json)?;
         let version = publish(c, national)?;
         Ok(Change { version, municipality: code, replaced })
+    })
+}
+
+/// Replaces an enrolled node's signing and encryption keys, at its own request (a
+/// `key_rotation` envelope, already verified with its current registry key). The new
+/// enrollment must verify with the new signing key and keep the node's peer id: a peer id
+/// change needs the operator (`enroll`). The same keys again (a resend) change nothing and
+/// answer the version that carries them.
+pub fn rotate(
+    conn: &mut SqliteConnection,
+    national: &SigningKey,
+    from: MunicipalityCode,
+    doc: &SignedEnrollment,
+    json: &str,
+) -> Result<u64, RegistryChangeError> {
+    let code = check_enrollment(doc)?;
+    let e = &doc.enrollment;
+    if code != from {
+        return Err(RegistryChangeError::NotEnrolled(code));
+    }
+    conn.immediate_transaction(|c| {
+        let row = nodes::active(c)?.into_iter().find(|r| r.municipality == code.as_str());
+        let current = row.ok_or(RegistryChangeError::NotEnrolled(code))?.entry()?;
+        if current.peer_id != e.peer_id {
+            return Err(RegistryChangeError::PeerChanged);
+        }
+        if current.signing_key == e.signing_key && current.encryption_key == e.encryption_key {
+            return Ok(registry_versions::latest(c)?.ok_or(RegistryChangeError::NoRegistry)?.registry.version);
+        }
+        nodes::upsert(c, e, json)?;
+        publish(c, national)
     })
 }
 

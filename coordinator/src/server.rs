@@ -7,7 +7,7 @@
 use crate::api::{self, error::ApiError, state::AppState};
 use crate::config::Settings;
 use crate::db::{self, nodes};
-use crate::federation::inbox::NoInbox;
+use crate::federation::party_inbox::PartyInbox;
 use crate::federation::peers::{Peers, Snapshot};
 use crate::federation::{Federation, events, log_writer, queue, registry_sync};
 use crate::layout::{self, DataDir};
@@ -41,9 +41,9 @@ pub async fn run(
         settings.database.pool_size,
     )?;
     let keypair = vrs_link::load_or_create_identity(&dir.file(layout::P2P_KEY))?;
-    let registry_key = SigningKey::read_file(&dir.file(layout::REGISTRY_KEY))
-        .with_context(|| format!("cannot read {}", layout::REGISTRY_KEY))?
-        .public_key();
+    let national = SigningKey::read_file(&dir.file(layout::REGISTRY_KEY))
+        .with_context(|| format!("cannot read {}", layout::REGISTRY_KEY))?;
+    let registry_key = national.public_key();
     let (signed, last_seen) = {
         let mut conn = pool.get()?;
         let signed = crate::registry::current(&mut conn)?;
@@ -67,6 +67,7 @@ pub async fn run(
     metrics.queue_depth.set(db::queue::depth(&mut *pool.get()?)?);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (log, log_task) = log_writer::start(pool.clone(), stop_rx.clone());
+    let inbox = PartyInbox::new(crate::stats::keys::PartyKeys::load(dir)?, national, pool.clone());
     let fed = Arc::new(Federation::new(
         client,
         Peers::new(snapshot, last_seen),
@@ -75,7 +76,7 @@ pub async fn run(
         settings.routing.clone(),
         log,
         registry_key,
-        Box::new(NoInbox),
+        Box::new(inbox),
     ));
     let keys = crate::stats::keys::PartyKeys::load(dir)?;
     let stats = crate::stats::Stats::start(fed.clone(), keys, settings.stats.clone(), &metrics.registry).await?;

@@ -26,6 +26,10 @@ pub struct Settings {
     pub auth: vrs_http::AuthSettings,
     #[serde(default)]
     pub web: WebSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
 }
 
 /// The staff web pages (`/ui`): how long a browser stays signed in.
@@ -42,6 +46,52 @@ impl Default for WebSettings {
     fn default() -> Self {
         WebSettings { idle_timeout_secs: 30 * 60, absolute_timeout_secs: 10 * 3600 }
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Years a dose is kept after its vaccination date (予防接種法: 5), and other records
+    /// after their last change (specs/security.md "Retention").
+    #[serde(default = "default_retention_years")]
+    pub years: u16,
+    /// Seconds between purges (the first runs a minute after start).
+    #[serde(default = "default_retention_interval_secs")]
+    pub interval_secs: u64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings { years: default_retention_years(), interval_secs: default_retention_interval_secs() }
+    }
+}
+
+fn default_retention_years() -> u16 {
+    5
+}
+
+fn default_retention_interval_secs() -> u64 {
+    86_400
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How often the node sends the coordinator a signed checkpoint of its access-log chain
+    /// (when the log has grown). Entries after the last checkpoint are protected by the
+    /// chain alone until the next one.
+    #[serde(default = "default_checkpoint_interval_secs")]
+    pub checkpoint_interval_secs: u64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings { checkpoint_interval_secs: default_checkpoint_interval_secs() }
+    }
+}
+
+fn default_checkpoint_interval_secs() -> u64 {
+    600
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -65,6 +115,14 @@ pub struct DatabaseSettings {
     /// commit waits for one) or `inline` (SQLite's automatic ones, inside a commit).
     #[serde(default = "default_sqlite_checkpoints")]
     pub sqlite_checkpoints: String,
+    /// SQLite check of the database file when the node starts: `quick` (one pass over the
+    /// pages), `full` (also every index against its table; slower) or `off`.
+    #[serde(default = "default_integrity_check")]
+    pub integrity_check: String,
+}
+
+fn default_integrity_check() -> String {
+    "quick".into()
 }
 
 fn default_sqlite_checkpoints() -> String {
@@ -148,6 +206,7 @@ impl Default for Settings {
                 pool_size: 8,
                 sqlite_synchronous: "full".into(),
                 sqlite_checkpoints: default_sqlite_checkpoints(),
+                integrity_check: default_integrity_check(),
             },
             http: HttpSettings {
                 listen: "127.0.0.1:8080".into(),
@@ -169,6 +228,8 @@ impl Default for Settings {
             certificates: CertificateSettings::default(),
             auth: vrs_http::AuthSettings::default(),
             web: WebSettings::default(),
+            audit: AuditSettings::default(),
+            retention: RetentionSettings::default(),
         }
     }
 }
@@ -212,6 +273,9 @@ impl Settings {
         if !["background", "inline"].contains(&self.database.sqlite_checkpoints.as_str()) {
             return Err(invalid("database.sqlite_checkpoints", "must be background or inline"));
         }
+        if !["quick", "full", "off"].contains(&self.database.integrity_check.as_str()) {
+            return Err(invalid("database.integrity_check", "must be quick, full or off"));
+        }
         if !["full", "normal"].contains(&self.database.sqlite_synchronous.as_str()) {
             return Err(invalid("database.sqlite_synchronous", "must be full or normal"));
         }
@@ -236,6 +300,16 @@ impl Settings {
         }
         if !(self.web.idle_timeout_secs..=7 * 86_400).contains(&self.web.absolute_timeout_secs) {
             return Err(invalid("web.absolute_timeout_secs", "must be at least the idle timeout and at most 7 days"));
+        }
+        if !(1..=86_400).contains(&self.audit.checkpoint_interval_secs) {
+            return Err(invalid("audit.checkpoint_interval_secs", "must be 1..=86400"));
+        }
+        // The law asks for five years; fewer would purge what must be kept.
+        if !(5..=100).contains(&self.retention.years) {
+            return Err(invalid("retention.years", "must be 5..=100 (予防接種法 requires five years)"));
+        }
+        if !(1..=604_800).contains(&self.retention.interval_secs) {
+            return Err(invalid("retention.interval_secs", "must be 1..=604800"));
         }
         if !["text", "json"].contains(&self.log.format.as_str()) {
             return Err(invalid("log.format", "must be text or json"));

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api;
+pub mod audit;
+pub mod backup;
 pub mod certificates;
 pub mod cli;
 pub mod config;
@@ -12,6 +14,7 @@ pub mod import;
 pub mod metrics;
 pub mod municipalities;
 pub mod products;
+pub mod retention;
 pub mod server;
 pub mod stats;
 pub mod ui;

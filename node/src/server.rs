@@ -23,6 +23,12 @@ pub fn open_state(data_dir: &Path, settings: Settings) -> anyhow::Result<AppStat
     let keys = NodeKeys::load(&data_dir.join(KEY_FILE))?;
     let url = DatabaseUrl::parse(settings.database.url.expose())?.in_data_dir(data_dir);
     let d = &settings.database;
+    // A damaged file is refused now, with one clear sentence, not half-way through a request.
+    match d.integrity_check.as_str() {
+        "full" => db::integrity::check_file(&url, db::integrity::Depth::Full)?,
+        "quick" => db::integrity::check_file(&url, db::integrity::Depth::Quick)?,
+        _ => {}
+    }
     let pool = if d.sqlite_checkpoints == "background" {
         db::open_served(url, &d.sqlite_synchronous, d.pool_size)?
     } else {

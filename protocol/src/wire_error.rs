@@ -42,9 +42,13 @@ pub enum WireErrorCode {
     RateLimited,
     /// The recipient did not answer in time.
     Timeout,
+    /// Contradicts what the receiver already holds (an audit checkpoint whose number is
+    /// taken by a different one): not retried as is; the sender fetches the receiver's
+    /// state and continues from it.
+    Conflict,
 }
 
-const ALL: [WireErrorCode; 16] = {
+const ALL: [WireErrorCode; 17] = {
     use WireErrorCode::*;
     [
         UnknownRecipient,
@@ -63,6 +67,7 @@ const ALL: [WireErrorCode; 16] = {
         UnsupportedVersion,
         RateLimited,
         Timeout,
+        Conflict,
     ]
 };
 
@@ -101,6 +106,7 @@ impl WireErrorCode {
             UnsupportedVersion => "unsupported_version",
             RateLimited => "rate_limited",
             Timeout => "timeout",
+            Conflict => "conflict",
         }
     }
 
@@ -155,7 +161,7 @@ mod tests {
             assert!(names.insert(c.as_str()));
         }
         assert_eq!(WireErrorCode::from_number(0), None);
-        assert_eq!(WireErrorCode::from_number(17), None);
+        assert_eq!(WireErrorCode::from_number(18), None);
         assert_eq!(WireErrorCode::Replayed.number(), 4);
     }
 

@@ -7,6 +7,7 @@ pub mod desk;
 pub mod fedbench;
 pub mod inquirybench;
 pub mod leaks;
+pub mod load;
 mod served;
 pub mod suite;
 pub mod tls;
@@ -51,6 +52,37 @@ pub fn run(cmd: &mut Command) -> anyhow::Result<String> {
     Ok(String::from_utf8(out.stdout)?)
 }
 
+/// Sets `[section] key = value` (TOML syntax) in a node's `node.toml`.
+pub fn set_setting(data_dir: &Path, section: &str, key: &str, value: &str) -> anyhow::Result<()> {
+    let path = data_dir.join("node.toml");
+    let mut doc: toml::Table = std::fs::read_to_string(&path)?.parse()?;
+    let value: toml::Value = format!("v = {value}").parse::<toml::Table>()?.remove("v").context("a TOML value")?;
+    let table = doc.entry(section).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    table.as_table_mut().context("a settings section")?.insert(key.to_owned(), value);
+    std::fs::write(&path, toml::to_string(&doc)?)?;
+    Ok(())
+}
+
+/// Runs SQL on a node's SQLite database with the `sqlite3` CLI (what an operator with
+/// shell access could do); its output, trimmed.
+pub fn sqlite(data_dir: &Path, sql: &str) -> anyhow::Result<String> {
+    sqlite_file(&data_dir.join("vrs.sqlite"), sql)
+}
+
+/// As [`sqlite`], on any SQLite file (the coordinator's `coordinator.sqlite`).
+pub fn sqlite_file(file: &Path, sql: &str) -> anyhow::Result<String> {
+    Ok(run(Command::new("sqlite3").arg(file).arg(sql))?.trim().to_owned())
+}
+
+/// Polls `done` every 250 ms until it is true; panics naming `what` after `within`.
+pub fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 /// A running `vrs-node serve`, stopped with SIGTERM when dropped.
 pub struct NodeProcess {
     pub municipality: String,
@@ -75,6 +107,19 @@ impl NodeProcess {
         database_url: Option<&str>,
         coordinator: Option<&CoordinatorProcess>,
     ) -> anyhow::Result<Self> {
+        Self::start_tuned(root, municipality, residents, database_url, coordinator, &[])
+    }
+
+    /// As [`start_with`](Self::start_with), with settings changed in `node.toml` before
+    /// the node first serves: `(section, key, value)`, the value in TOML syntax.
+    pub fn start_tuned(
+        root: &Path,
+        municipality: &str,
+        residents: u64,
+        database_url: Option<&str>,
+        coordinator: Option<&CoordinatorProcess>,
+        settings: &[(&str, &str, &str)],
+    ) -> anyhow::Result<Self> {
         let node = binary("vrs-node")?;
         let data_dir = root.join(municipality);
         let port = free_port()?;
@@ -88,6 +133,9 @@ impl NodeProcess {
             init.arg("--federation").arg(c.federation_file());
         }
         run(&mut init)?;
+        for (section, key, value) in settings {
+            set_setting(&data_dir, section, key, value)?;
+        }
         if let Some(c) = coordinator {
             c.enroll(&data_dir.join("enrollment.json"))?;
         }

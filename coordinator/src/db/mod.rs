@@ -2,6 +2,7 @@
 //! time, which is what SQLite in WAL mode does well; no PostgreSQL here. Migrations are
 //! embedded, so `init` and `serve` bring any database up to date.
 
+pub mod checkpoints;
 pub mod nodes;
 pub mod queue;
 pub mod registry_versions;

@@ -82,6 +82,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    checkpoints (municipality, seq) {
+        municipality -> Text,
+        seq -> BigInt,
+        entries -> BigInt,
+        head -> Binary,
+        at_ms -> BigInt,
+        signature -> Binary,
+        signing_key -> Binary,
+        received_at_ms -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     registry_versions,
     nodes,
@@ -89,5 +102,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_log,
     users,
     node_stats,
-    stats_refreshes
+    stats_refreshes,
+    checkpoints
 );

@@ -9,6 +9,7 @@ pub mod events;
 pub mod inbox;
 pub mod log_writer;
 pub mod outcome;
+pub mod party_inbox;
 pub mod peers;
 pub mod queue;
 pub mod registry_sync;

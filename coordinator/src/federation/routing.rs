@@ -73,7 +73,10 @@ pub async fn route(
     }
     match env.header().recipient {
         Address::Coordinator => {
-            let answer = fed.inbox.handle(from, env).await;
+            let Some(sender) = snap.by_code.get(&from) else {
+                return Routed::refused(WireErrorCode::NotEnrolled);
+            };
+            let answer = fed.inbox.handle(from, &sender.entry, env).await;
             let outcome = match answer {
                 EnvelopeResponse::Error(c) => Outcome::Refused(c),
                 _ => Outcome::Forwarded,

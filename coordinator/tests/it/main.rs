@@ -3,9 +3,11 @@
 //! `vrs-protocol` keys. One test binary, modules per capability.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+mod checkpoints;
 mod classification;
 mod cli;
 mod deploy_config;
 mod http;
+mod key_rotation;
 mod routing;
 mod support;

@@ -14,6 +14,7 @@ use vrs_protocol::{
     Address, DecryptionKey, Envelope, EnvelopeResponse, FederationFile, Message, MunicipalityCode, PeerIdBytes,
     RecordId, RegistryRequest, RegistryResponse, SealParams, SignedEnrollment, SigningKey,
 };
+use vrs_protocol::{ReplayGuard, WireErrorCode};
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -323,4 +324,69 @@ async fn serve_events(
 
 pub fn message_ids(frames: &[Vec<u8>]) -> HashSet<String> {
     frames.iter().map(|f| Envelope::from_bytes(f).unwrap().header().message_id.to_string()).collect()
+}
+
+/// The coordinator's own registry keys (address `000000`).
+pub struct Party {
+    pub signing: vrs_protocol::SigningPublicKey,
+    pub encryption: vrs_protocol::RecipientKey,
+}
+
+pub async fn coordinator_keys(node: &FakeNode, c: &Coordinator) -> Party {
+    match node.fetch_registry(c, 0).await {
+        RegistryResponse::Current(signed) => {
+            let co = &signed.registry.coordinator;
+            Party { signing: co.signing_key, encryption: co.encryption_key }
+        }
+        other => panic!("no registry: {other:?}"),
+    }
+}
+
+/// Sends `msg` to the coordinator itself; opens a reply, or returns the refusal.
+pub async fn ask(
+    node: &FakeNode,
+    c: &Coordinator,
+    party: &Party,
+    msg: &Message,
+    signer: &SigningKey,
+) -> Result<Message, WireErrorCode> {
+    ask_opening_with(node, c, party, msg, signer, &node.decryption).await
+}
+
+/// As [`ask`], opening the reply with `key` (a key rotation's reply goes to the new key).
+pub async fn ask_opening_with(
+    node: &FakeNode,
+    c: &Coordinator,
+    party: &Party,
+    msg: &Message,
+    signer: &SigningKey,
+    key: &DecryptionKey,
+) -> Result<Message, WireErrorCode> {
+    let params = SealParams::new(node.address(), Address::Coordinator, party.encryption);
+    let env = Envelope::seal(signer, params, msg).unwrap();
+    match node.send(c, env.to_bytes()).await {
+        EnvelopeResponse::Reply(reply) => {
+            let opened = reply
+                .open(node.address(), key, &party.signing, &mut ReplayGuard::default(), vrs_protocol::now_ms())
+                .expect("the coordinator's reply opens with its registry key");
+            Ok(opened.message)
+        }
+        EnvelopeResponse::Error(code) => Err(code),
+        other => panic!("unexpected answer {other:?}"),
+    }
+}
+
+/// A serving coordinator with Chiyoda and Yokohama enrolled and connected.
+pub async fn connected_pair() -> (Coordinator, FakeNode, FakeNode) {
+    let mut c = Coordinator::init();
+    let mut chiyoda = FakeNode::new("131016");
+    let mut yokohama = FakeNode::new("141003");
+    assert!(c.enroll(&chiyoda).status.success());
+    assert!(c.enroll(&yokohama).status.success());
+    c.start().await;
+    chiyoda.connect(&c, accept_all()).await;
+    yokohama.connect(&c, accept_all()).await;
+    chiyoda.wait_connected(&c).await;
+    yokohama.wait_connected(&c).await;
+    (c, chiyoda, yokohama)
 }

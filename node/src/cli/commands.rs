@@ -28,6 +28,12 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::DemoData(args) => demo_data(args),
         Command::Bench(b) => super::bench::run(b),
         Command::Certificate(c) => super::certificate::run(c),
+        Command::Audit(a) => super::audit::run(a),
+        Command::BackupKey(a) => super::backup::backup_key(a),
+        Command::Backup(a) => super::backup::backup(a),
+        Command::Restore(a) => super::backup::restore(a),
+        Command::Retention(r) => super::retention::run(r),
+        Command::Keys(k) => super::keys::run(k),
     }
 }
 
@@ -87,6 +93,7 @@ fn serve(data_dir: &Path) -> anyhow::Result<()> {
     vrs_telemetry::logging::init(&settings.log.format, &settings.log.level);
     let addr = settings.http_listen()?;
     let mut state = server::open_state(data_dir, settings)?;
+    crate::retention::schedule::start(state.db.clone(), state.settings.retention.clone())?;
     let listener = std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
     // The federation link runs on its own runtime beside actix's, so that routing and
     // delivery never wait behind HTTP work (and the other way round).
@@ -166,7 +173,7 @@ fn import_file(data_dir: &Path, on_error: Option<&str>, charset: Option<&str>, f
         charset,
         batch_rows: settings.import.batch_rows,
         max_rejections_reported: settings.import.max_rejections_reported,
-        actor: format!("cli:{}", whoami()),
+        actor: cli_actor(),
         role: "admin".into(),
         today: crate::today(),
     };
@@ -197,6 +204,11 @@ fn import_file(data_dir: &Path, on_error: Option<&str>, charset: Option<&str>, f
 
 fn whoami() -> String {
     std::env::var("USER").unwrap_or_else(|_| "operator".into())
+}
+
+/// The access log's actor for a command run by hand.
+pub fn cli_actor() -> String {
+    format!("cli:{}", whoami())
 }
 
 type Progress = (indicatif::ProgressBar, std::thread::JoinHandle<()>);

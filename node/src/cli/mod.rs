@@ -1,5 +1,7 @@
 //! The `vrs-node` command line (names fixed by interface.md).
 
+pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod bench_certificates;
 pub mod bench_doses;
@@ -7,7 +9,9 @@ mod bench_node;
 pub mod certificate;
 pub mod commands;
 pub mod figures;
+pub mod keys;
 pub mod load;
+pub mod retention;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -38,6 +42,21 @@ pub enum Command {
     /// Vaccination certificates (SMART Health Cards): verify a card, rotate the signing key.
     #[command(subcommand)]
     Certificate(certificate::CertificateCommand),
+    /// The tamper-evident access log: verify the chain against the coordinator's checkpoints.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Create the key pair backups are sealed to (the private half stays offline).
+    BackupKey(backup::BackupKeyArgs),
+    /// Write an encrypted, consistent backup of the node (database, settings, keys).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data dir, and check it.
+    Restore(backup::RestoreArgs),
+    /// The node's federation keys: rotate them through the registry.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Retention: purge what is past the retention period now (it also runs on a schedule).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// Benchmarks that print figures beside a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),

@@ -4,10 +4,13 @@
 //! embedded migrations, and queries that the multi-backend cannot express are written
 //! once and compiled per backend through [`with_conn!`].
 
+pub mod access_chain;
 pub mod access_log;
+pub mod audit_checkpoints;
 mod checkpointer;
 pub mod disclosures;
 pub mod group_commit;
+pub mod integrity;
 pub mod outbox;
 pub mod passwords;
 pub mod residents;
@@ -64,6 +67,8 @@ pub enum DbError {
     Migrate(String),
     #[error("database error: {0}")]
     Query(String),
+    #[error("the database file {path} is damaged ({why}); restore it from a backup (vrs-node restore)")]
+    Damaged { path: String, why: String },
 }
 
 impl From<diesel::result::Error> for DbError {
@@ -141,7 +146,7 @@ impl Manager {
                      PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = FILE;",
                     self.sqlite_synchronous
                 ))
-                .map_err(|e| DbError::Connect(describe(&e)))?;
+                .map_err(|e| damaged_or(path, &e, DbError::Connect))?;
                 if self.background_checkpoints {
                     c.batch_execute("PRAGMA wal_autocheckpoint = 0;").map_err(|e| DbError::Connect(describe(&e)))?;
                 }
@@ -194,6 +199,7 @@ pub fn open_served(url: DatabaseUrl, sqlite_synchronous: &str, pool_size: u32) -
 fn pool(manager: Manager, pool_size: u32) -> Result<Pool, DbError> {
     let mut conn = manager.establish()?;
     migrate(&mut conn)?;
+    access_chain::seal_legacy(&mut conn)?;
     drop(conn);
     r2d2::Pool::builder()
         .max_size(pool_size)
@@ -202,12 +208,34 @@ fn pool(manager: Manager, pool_size: u32) -> Result<Pool, DbError> {
         .map_err(|e| DbError::Connect(e.to_string()))
 }
 
+/// SQLite says a file is not (or no longer) a database in these words: the setting's
+/// pragmas are the first thing that reads the header, so a mangled file shows here.
+fn damaged_or(path: &str, e: &diesel::result::Error, other: fn(String) -> DbError) -> DbError {
+    let text = e.to_string();
+    if text.contains("file is not a database") || text.contains("malformed") {
+        DbError::Damaged { path: path.to_owned(), why: text }
+    } else {
+        other(describe(e))
+    }
+}
+
 pub fn migrate(conn: &mut DbConn) -> Result<(), DbError> {
     let result = match conn {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
         DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
     };
     result.map_err(|e| DbError::Migrate(e.to_string()))
+}
+
+/// Makes the transaction just begun read one snapshot throughout (call first in it): a
+/// long read (verifying the access log, a backup's checks) then sees no half of a write
+/// that commits meanwhile, and holds no writer up. SQLite's read transactions in WAL mode
+/// are snapshots already; PostgreSQL's default reads each statement afresh.
+pub fn read_snapshot(conn: &mut DbConn) -> Result<(), DbError> {
+    if let DbConn::Postgresql(pg) = conn {
+        pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+    }
+    Ok(())
 }
 
 /// Seconds since the Unix epoch, the time unit of every timestamp column.

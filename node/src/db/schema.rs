@@ -74,6 +74,30 @@ diesel::table! {
         action -> Text,
         atena -> Nullable<Text>,
         detail -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        hash -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    access_log_chain (id) {
+        id -> SmallInt,
+        head_seq -> BigInt,
+        head_hash -> Binary,
+        anchor_seq -> BigInt,
+        anchor_hash -> Binary,
+        legacy_sealed -> SmallInt,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        entries -> BigInt,
+        head -> Binary,
+        at_ms -> BigInt,
+        signature -> Binary,
+        acknowledged_at -> Nullable<BigInt>,
     }
 }
 
@@ -198,6 +222,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    retention_runs (id) {
+        id -> BigInt,
+        at -> BigInt,
+        cutoff -> Text,
+    }
+}
+
 diesel::joinable!(my_numbers -> residents (atena));
 diesel::joinable!(protected_residents -> residents (atena));
 diesel::joinable!(disclosures -> residents (atena));
@@ -215,6 +247,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     imports,
     access_log,
+    access_log_chain,
+    audit_checkpoints,
     vaccinations,
     vaccination_changes,
     outbox,
@@ -223,5 +257,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificate_revocations,
     user_passwords,
     web_sessions,
-    site_day_settings
+    site_day_settings,
+    retention_runs
 );

@@ -52,7 +52,7 @@ pub async fn ask_about(
         staff_user: consent.staff_user.to_owned(),
         reason: consent.reason.map(str::to_owned),
     };
-    let signed = match SignedConsent::sign(&federation.identity.signing, statement) {
+    let signed = match SignedConsent::sign(&federation.identity().signing, statement) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "cannot sign a consent statement");

@@ -5,8 +5,9 @@
 use super::identity::NodeIdentity;
 use super::registry::RegistryStore;
 use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use vrs_link::{Channel, Event, LinkConfig, LinkError, PeerId};
 use vrs_protocol::{
@@ -55,11 +56,16 @@ pub enum SendError {
     BadAnswer,
     #[error("cannot seal the message: {0}")]
     Seal(String),
+    #[error("the federation registry is not known yet (the coordinator has not sent it)")]
+    NoRegistry,
 }
 
 pub struct Federation {
     pub code: MunicipalityCode,
-    pub identity: Arc<NodeIdentity>,
+    /// Replaced when a key rotation takes effect (`keys`).
+    identity: RwLock<Arc<NodeIdentity>>,
+    /// The data dir, where a rotation's new keys are read from.
+    pub(super) dir: PathBuf,
     pub registry: Arc<RegistryStore>,
     client: vrs_link::Client,
     coordinator: PeerId,
@@ -75,6 +81,19 @@ impl std::fmt::Debug for Federation {
 }
 
 impl Federation {
+    /// The node's keys as they are now.
+    pub fn identity(&self) -> Arc<NodeIdentity> {
+        match self.identity.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub(super) fn replace_identity(&self, new: NodeIdentity) {
+        let mut slot = self.identity.write().unwrap_or_else(|p| p.into_inner());
+        *slot = Arc::new(new);
+    }
+
     pub fn is_connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed)
     }
@@ -82,9 +101,17 @@ impl Federation {
     /// Seals `message` to `to`'s node and sends it through the coordinator.
     pub async fn send(&self, to: MunicipalityCode, message: &Message) -> Result<EnvelopeResponse, SendError> {
         let (_, recipient_key) = self.registry.node_keys(to).ok_or(SendError::UnknownMunicipality(to))?;
-        let params = SealParams::new(Address::Node(self.code), Address::Node(to), recipient_key);
+        self.seal_and_send(SealParams::new(Address::Node(self.code), Address::Node(to), recipient_key), message).await
+    }
+
+    /// Seals `message` as `params` say, sends it to the coordinator and decodes the answer.
+    pub(super) async fn seal_and_send(
+        &self,
+        params: SealParams,
+        message: &Message,
+    ) -> Result<EnvelopeResponse, SendError> {
         let envelope =
-            Envelope::seal(&self.identity.signing, params, message).map_err(|e| SendError::Seal(e.to_string()))?;
+            Envelope::seal(&self.identity().signing, params, message).map_err(|e| SendError::Seal(e.to_string()))?;
         let answer = self.client.request(self.coordinator, Channel::Envelope, envelope.to_bytes()).await.map_err(
             |e| match e {
                 LinkError::Timeout => SendError::Timeout,
@@ -99,15 +126,18 @@ impl Federation {
         open(self, envelope, replay).map(|(_, _, m)| m)
     }
 
-    async fn fetch_registry(&self) {
+    pub(super) async fn fetch_registry(self: &Arc<Self>) {
         let request = RegistryRequest::Fetch { have_version: self.registry.version() }.to_bytes();
         match self.client.request(self.coordinator, Channel::Registry, request).await {
             Ok(bytes) => match RegistryResponse::from_bytes(&bytes) {
                 Ok(RegistryResponse::Current(signed)) => match self.registry.accept(&signed) {
-                    Ok(v) => tracing::info!(version = v, "federation registry updated"),
+                    Ok(v) => {
+                        tracing::info!(version = v, "federation registry updated");
+                        self.follow_own_keys();
+                    }
                     Err(e) => tracing::warn!(error = %e, "the coordinator's registry was refused"),
                 },
-                Ok(RegistryResponse::UpToDate) => {}
+                Ok(RegistryResponse::UpToDate) => self.follow_own_keys(),
                 Ok(other) => tracing::warn!(?other, "unexpected registry answer"),
                 Err(e) => tracing::warn!(error = %e, "unreadable registry answer"),
             },
@@ -138,13 +168,14 @@ pub fn start(
         .coordinator_address
         .parse()
         .map_err(|_| anyhow::anyhow!("{}: coordinator_address is not a multiaddr", path.display()))?;
-    let identity = Arc::new(NodeIdentity::load(dir)?);
+    let identity = NodeIdentity::load(dir)?;
     let registry = Arc::new(RegistryStore::open(dir, file.registry_key));
     let config = LinkConfig { request_timeout: Duration::from_secs(10), ..LinkConfig::default() };
     let (client, events) = vrs_link::start(identity.p2p.clone(), config)?;
     let federation = Arc::new(Federation {
         code,
-        identity,
+        identity: RwLock::new(Arc::new(identity)),
+        dir: dir.to_owned(),
         registry,
         client: client.clone(),
         coordinator,
@@ -153,6 +184,7 @@ pub fn start(
     });
     let replay = Arc::new(Mutex::new(ReplayGuard::default()));
     tokio::spawn(run_events(federation.clone(), events, handler, replay));
+    tokio::spawn(super::keys::watch_key_files(federation.clone()));
     tokio::spawn(async move {
         if let Err(e) = client.keep_connected(coordinator, address).await {
             tracing::error!(error = %e, "cannot dial the coordinator");
@@ -194,11 +226,12 @@ async fn run_events(
     }
 }
 
-fn on_registry(federation: &Federation, frame: &[u8]) -> RegistryResponse {
+fn on_registry(federation: &Arc<Federation>, frame: &[u8]) -> RegistryResponse {
     match RegistryRequest::from_bytes(frame) {
         Ok(RegistryRequest::Push(signed)) => match federation.registry.accept(&signed) {
             Ok(version) => {
                 tracing::info!(version, "federation registry pushed");
+                federation.follow_own_keys();
                 RegistryResponse::Accepted { version }
             }
             Err(e) => {
@@ -248,7 +281,9 @@ async fn from_coordinator(
     let opened = {
         let Ok(mut guard) = replay.lock() else { return EnvelopeResponse::Error(WireErrorCode::Internal) };
         let me = Address::Node(federation.code);
-        envelope.open(me, &federation.identity.decryption, &coordinator_key, &mut guard, vrs_protocol::now_ms())
+        let identity = federation.identity();
+        let key = identity.decryption_for(envelope.header().recipient_key_id);
+        envelope.open(me, key, &coordinator_key, &mut guard, vrs_protocol::now_ms())
     };
     let message = match opened {
         Ok(o) => o.message,
@@ -273,7 +308,7 @@ fn reply(
             let Some((_, sender_key)) = sender_keys else {
                 return EnvelopeResponse::Error(WireErrorCode::NotEnrolled);
             };
-            match Envelope::seal(&f.identity.signing, SealParams::reply_to(header, sender_key), &reply) {
+            match Envelope::seal(&f.identity().signing, SealParams::reply_to(header, sender_key), &reply) {
                 Ok(sealed) => EnvelopeResponse::Reply(Box::new(sealed)),
                 Err(_) => EnvelopeResponse::Error(WireErrorCode::Internal),
             }
@@ -290,7 +325,7 @@ fn open(
     envelope: &Envelope,
     replay: &Mutex<ReplayGuard>,
 ) -> Result<(MunicipalityCode, SigningPublicKey, Message), WireErrorCode> {
-    open_as(federation.code, &federation.identity, &federation.registry, envelope, replay)
+    open_as(federation.code, &federation.identity(), &federation.registry, envelope, replay)
 }
 
 fn open_as(
@@ -304,7 +339,13 @@ fn open_as(
     let (sender_key, _) = registry.node_keys(sender).ok_or(WireErrorCode::NotEnrolled)?;
     let mut guard = replay.lock().map_err(|_| WireErrorCode::Internal)?;
     let opened = envelope
-        .open(Address::Node(own), &identity.decryption, &sender_key, &mut guard, vrs_protocol::now_ms())
+        .open(
+            Address::Node(own),
+            identity.decryption_for(envelope.header().recipient_key_id),
+            &sender_key,
+            &mut guard,
+            vrs_protocol::now_ms(),
+        )
         .map_err(|e| e.wire_code())?;
     Ok((sender, sender_key, opened.message))
 }

@@ -5,6 +5,8 @@
 
 mod at_rest;
 mod auth;
+mod audit_chain;
+mod backup_pg;
 mod classification;
 mod deploy_config;
 mod dose_batch;
@@ -14,6 +16,7 @@ mod doses;
 pub mod http_api;
 mod import;
 mod import_fuzz;
+mod retention;
 mod stats;
 mod support;
 mod web_session;

@@ -36,12 +36,23 @@ pub(crate) fn seal(
     plaintext: &[u8],
     seed: &[u8; 32],
 ) -> Result<([u8; 32], Vec<u8>), HpkeFailure> {
+    seal_with_info(to, HPKE_INFO, aad, plaintext, seed)
+}
+
+/// [`seal`] under another application `info` (another use of the same suite).
+pub(crate) fn seal_with_info(
+    to: &RecipientKey,
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+    seed: &[u8; 32],
+) -> Result<([u8; 32], Vec<u8>), HpkeFailure> {
     let pk = to.hpke()?;
     let mut rng = SeedRng::new(seed);
     let (enc, ct) = hpke::single_shot_seal_with_rng::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
         &OpModeS::Base,
         &pk,
-        HPKE_INFO,
+        info,
         plaintext,
         aad,
         &mut rng,
@@ -52,12 +63,23 @@ pub(crate) fn seal(
 }
 
 pub(crate) fn open(key: &DecryptionKey, enc: &[u8; 32], aad: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, HpkeFailure> {
+    open_with_info(key, HPKE_INFO, enc, aad, ciphertext)
+}
+
+/// [`open`] under another application `info`.
+pub(crate) fn open_with_info(
+    key: &DecryptionKey,
+    info: &[u8],
+    enc: &[u8; 32],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>, HpkeFailure> {
     let enc = <HpkeKem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| HpkeFailure::Open)?;
     hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, HpkeKem>(
         &OpModeR::Base,
         key.hpke(),
         &enc,
-        HPKE_INFO,
+        info,
         ciphertext,
         aad,
     )

@@ -5,6 +5,7 @@
 mod encryption;
 mod file;
 mod signing;
+pub mod wrap;
 
 pub(crate) use encryption::HpkeKem;
 pub use encryption::{DecryptionKey, KeyId, RecipientKey};

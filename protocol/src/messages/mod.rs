@@ -11,15 +11,19 @@ mod consent;
 mod dose;
 pub(crate) mod fields;
 mod inquiry;
+mod key_rotation;
 mod stats;
 
-pub use checkpoint::{Checkpoint, CheckpointAck, SignedCheckpoint};
+pub use checkpoint::{
+    Checkpoint, CheckpointAck, CheckpointFetch, CheckpointList, MAX_CHECKPOINTS_PER_LIST, SignedCheckpoint,
+};
 pub use consent::{CONSENT_CLOCK_SKEW_MS, ConsentBasis, ConsentContext, ConsentError, ConsentStatement, SignedConsent};
 pub use dose::{DoseAck, DoseDelivery, DoseOutcome};
 pub use fields::FieldError;
 pub use inquiry::{
     FoundPerson, InquiryAnswer, InquiryRequest, InquiryResult, InquirySubject, PersonSummary, PriorDose,
 };
+pub use key_rotation::{KeyRotation, KeyRotationAck};
 pub use stats::{AgeBand, DoseCell, PopulationCell, StatsAnswer, StatsRequest};
 
 use crate::limits::MAX_PAYLOAD_BYTES;
@@ -36,6 +40,10 @@ pub enum Kind {
     StatsAnswer = 6,
     Checkpoint = 7,
     CheckpointAck = 8,
+    CheckpointFetch = 9,
+    CheckpointList = 10,
+    KeyRotation = 11,
+    KeyRotationAck = 12,
 }
 
 /// How long a message may legitimately take to arrive, which decides its replay window.
@@ -49,7 +57,7 @@ pub enum Delivery {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 12] = [
         Kind::DoseDelivery,
         Kind::DoseAck,
         Kind::InquiryRequest,
@@ -58,6 +66,10 @@ impl Kind {
         Kind::StatsAnswer,
         Kind::Checkpoint,
         Kind::CheckpointAck,
+        Kind::CheckpointFetch,
+        Kind::CheckpointList,
+        Kind::KeyRotation,
+        Kind::KeyRotationAck,
     ];
 
     pub fn byte(self) -> u8 {
@@ -79,15 +91,24 @@ impl Kind {
             Kind::StatsAnswer => "stats_answer",
             Kind::Checkpoint => "checkpoint",
             Kind::CheckpointAck => "checkpoint_ack",
+            Kind::CheckpointFetch => "checkpoint_fetch",
+            Kind::CheckpointList => "checkpoint_list",
+            Kind::KeyRotation => "key_rotation",
+            Kind::KeyRotationAck => "key_rotation_ack",
         }
     }
 
     pub fn delivery(self) -> Delivery {
         match self {
             Kind::DoseDelivery | Kind::DoseAck | Kind::Checkpoint | Kind::CheckpointAck => Delivery::StoreAndForward,
-            Kind::InquiryRequest | Kind::InquiryAnswer | Kind::StatsRequest | Kind::StatsAnswer => {
-                Delivery::Interactive
-            }
+            Kind::InquiryRequest
+            | Kind::InquiryAnswer
+            | Kind::StatsRequest
+            | Kind::StatsAnswer
+            | Kind::CheckpointFetch
+            | Kind::CheckpointList
+            | Kind::KeyRotation
+            | Kind::KeyRotationAck => Delivery::Interactive,
         }
     }
 }
@@ -105,6 +126,10 @@ pub enum Message {
     StatsAnswer(StatsAnswer),
     Checkpoint(SignedCheckpoint),
     CheckpointAck(CheckpointAck),
+    CheckpointFetch(CheckpointFetch),
+    CheckpointList(CheckpointList),
+    KeyRotation(KeyRotation),
+    KeyRotationAck(KeyRotationAck),
 }
 
 /// A payload that could not be encoded or decoded. Never carries field values.
@@ -131,6 +156,10 @@ impl Message {
             Message::StatsAnswer(_) => Kind::StatsAnswer,
             Message::Checkpoint(_) => Kind::Checkpoint,
             Message::CheckpointAck(_) => Kind::CheckpointAck,
+            Message::CheckpointFetch(_) => Kind::CheckpointFetch,
+            Message::CheckpointList(_) => Kind::CheckpointList,
+            Message::KeyRotation(_) => Kind::KeyRotation,
+            Message::KeyRotationAck(_) => Kind::KeyRotationAck,
         }
     }
 
@@ -141,9 +170,14 @@ impl Message {
             Message::InquiryRequest(m) => m.validate(),
             Message::InquiryAnswer(m) => m.validate(),
             Message::StatsAnswer(m) => m.validate(),
-            Message::DoseAck(_) | Message::StatsRequest(_) | Message::Checkpoint(_) | Message::CheckpointAck(_) => {
-                Ok(())
-            }
+            Message::CheckpointFetch(m) => m.validate(),
+            Message::CheckpointList(m) => m.validate(),
+            Message::DoseAck(_)
+            | Message::StatsRequest(_)
+            | Message::Checkpoint(_)
+            | Message::CheckpointAck(_)
+            | Message::KeyRotation(_)
+            | Message::KeyRotationAck(_) => Ok(()),
         }
     }
 
@@ -160,6 +194,10 @@ impl Message {
             Message::StatsAnswer(m) => postcard::to_allocvec(m),
             Message::Checkpoint(m) => postcard::to_allocvec(m),
             Message::CheckpointAck(m) => postcard::to_allocvec(m),
+            Message::CheckpointFetch(m) => postcard::to_allocvec(m),
+            Message::CheckpointList(m) => postcard::to_allocvec(m),
+            Message::KeyRotation(m) => postcard::to_allocvec(m),
+            Message::KeyRotationAck(m) => postcard::to_allocvec(m),
         };
         let bytes = r.map_err(|_| PayloadError::Malformed)?;
         if bytes.len() > MAX_PAYLOAD_BYTES {
@@ -183,6 +221,10 @@ impl Message {
             Kind::StatsAnswer => Message::StatsAnswer(body(bytes)?),
             Kind::Checkpoint => Message::Checkpoint(body(bytes)?),
             Kind::CheckpointAck => Message::CheckpointAck(body(bytes)?),
+            Kind::CheckpointFetch => Message::CheckpointFetch(body(bytes)?),
+            Kind::CheckpointList => Message::CheckpointList(body(bytes)?),
+            Kind::KeyRotation => Message::KeyRotation(body(bytes)?),
+            Kind::KeyRotationAck => Message::KeyRotationAck(body(bytes)?),
         };
         msg.validate()?;
         Ok(msg)

@@ -184,6 +184,12 @@ pub fn any_message() -> impl Strategy<Value = Message> {
         stats_answer().prop_map(Message::StatsAnswer),
         checkpoint().prop_map(Message::Checkpoint),
         any::<u64>().prop_map(|seq| Message::CheckpointAck(CheckpointAck { seq })),
+        (any::<u64>(), 1..=MAX_CHECKPOINTS_PER_LIST as u16)
+            .prop_map(|(after_seq, limit)| Message::CheckpointFetch(CheckpointFetch { after_seq, limit })),
+        (proptest::collection::vec(checkpoint(), 0..4), any::<bool>())
+            .prop_map(|(checkpoints, more)| Message::CheckpointList(CheckpointList { checkpoints, more })),
+        any::<u8>().prop_map(|s| Message::KeyRotation(KeyRotation { enrollment: new_keys(&signer(s)) })),
+        any::<u64>().prop_map(|version| Message::KeyRotationAck(KeyRotationAck { version })),
     ]
 }
 

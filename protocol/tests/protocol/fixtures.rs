@@ -2,7 +2,8 @@
 
 use vrs_protocol::messages::*;
 use vrs_protocol::{
-    Address, CivilDate, CouponNumber, DecryptionKey, Message, MunicipalityCode, MyNumber, RecordId, Sex, SigningKey,
+    Address, CivilDate, CouponNumber, DecryptionKey, Enrollment, Message, MunicipalityCode, MyNumber, PeerIdBytes,
+    RecordId, Sex, SignedEnrollment, SigningKey,
 };
 
 pub const T0: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -122,6 +123,18 @@ pub fn checkpoint(node: &SigningKey) -> SignedCheckpoint {
     )
 }
 
+/// The enrollment of `node`'s new keys, as a key rotation sends it.
+pub fn new_keys(node: &SigningKey) -> SignedEnrollment {
+    let e = Enrollment {
+        municipality: code("131016"),
+        peer_id: PeerIdBytes::new(vec![0x12; 38]).unwrap(),
+        signing_key: node.public_key(),
+        encryption_key: decryption(3).public_key(),
+        created_at_ms: T0,
+    };
+    SignedEnrollment::sign(node, e).unwrap()
+}
+
 /// One message of every kind, in kind order.
 pub fn every_kind() -> Vec<Message> {
     let asker = signer(1);
@@ -134,5 +147,9 @@ pub fn every_kind() -> Vec<Message> {
         Message::StatsAnswer(stats_answer()),
         Message::Checkpoint(checkpoint(&signer(2))),
         Message::CheckpointAck(CheckpointAck { seq: 42 }),
+        Message::CheckpointFetch(CheckpointFetch { after_seq: 41, limit: 1000 }),
+        Message::CheckpointList(CheckpointList { checkpoints: vec![checkpoint(&signer(2))], more: false }),
+        Message::KeyRotation(KeyRotation { enrollment: new_keys(&signer(3)) }),
+        Message::KeyRotationAck(KeyRotationAck { version: 7 }),
     ]
 }

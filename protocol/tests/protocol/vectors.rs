@@ -45,8 +45,10 @@ fn envelope_vector(i: usize, msg: &Message) -> Value {
     let hpke_seed = [0x40 + i as u8; 32];
     let id = MessageId::from_bytes([0x50 + i as u8; 16]);
     let (from, to) = match msg.kind() {
-        Kind::StatsRequest => (Address::Coordinator, chiyoda()),
-        Kind::StatsAnswer | Kind::Checkpoint => (chiyoda(), Address::Coordinator),
+        Kind::StatsRequest | Kind::CheckpointList | Kind::KeyRotationAck => (Address::Coordinator, chiyoda()),
+        Kind::StatsAnswer | Kind::Checkpoint | Kind::CheckpointFetch | Kind::KeyRotation => {
+            (chiyoda(), Address::Coordinator)
+        }
         _ => (yokohama(), chiyoda()),
     };
     let to_key = decryption(RECIPIENT).public_key();
