@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
 mod at_rest;
-mod auth;
 mod audit_chain;
+mod auth;
 mod backup_pg;
 mod classification;
 mod deploy_config;
