@@ -94,3 +94,21 @@ pub fn open(path: &Path, synchronous: &str, pool_size: u32) -> Result<Pool, DbEr
 pub fn now_ms() -> i64 {
     i64::try_from(vrs_protocol::now_ms()).unwrap_or(i64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+    use diesel::sqlite::Sqlite;
+    use diesel::migration::MigrationSource;
+    use std::collections::BTreeSet;
+
+    /// diesel keys applied migrations by version alone: two folders with one version
+    /// means the second never runs on a fresh database (a merge once did this).
+    #[test]
+    fn every_migration_has_its_own_version() {
+        let migrations = MigrationSource::<Sqlite>::migrations(&MIGRATIONS).expect("embedded");
+        let versions: BTreeSet<String> =
+            migrations.iter().map(|m| m.name().version().to_string()).collect();
+        assert_eq!(versions.len(), migrations.len(), "duplicated versions among {versions:?}");
+    }
+}

@@ -242,3 +242,32 @@ pub fn read_snapshot(conn: &mut DbConn) -> Result<(), DbError> {
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use super::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    use diesel::pg::Pg;
+    use diesel::sqlite::Sqlite;
+    use diesel::migration::MigrationSource;
+    use std::collections::BTreeSet;
+
+    fn versions<DB: diesel::backend::Backend>(source: &dyn MigrationSource<DB>) -> Vec<String> {
+        let migrations = source.migrations().expect("embedded migrations");
+        migrations.iter().map(|m| m.name().version().to_string()).collect()
+    }
+
+    /// diesel keys applied migrations by version alone, so a duplicated version is a
+    /// migration that silently never runs; and both backends must carry the same steps.
+    #[test]
+    fn both_backends_have_the_same_unique_versions() {
+        let sqlite = versions::<Sqlite>(&SQLITE_MIGRATIONS);
+        let postgres = versions::<Pg>(&POSTGRES_MIGRATIONS);
+        let unique: BTreeSet<&String> = sqlite.iter().collect();
+        assert_eq!(unique.len(), sqlite.len(), "duplicated versions among {sqlite:?}");
+        let mut sorted_pg = postgres.clone();
+        sorted_pg.sort();
+        let mut sorted_sqlite = sqlite.clone();
+        sorted_sqlite.sort();
+        assert_eq!(sorted_sqlite, sorted_pg);
+    }
+}
