@@ -98,8 +98,8 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::MIGRATIONS;
-    use diesel::sqlite::Sqlite;
     use diesel::migration::MigrationSource;
+    use diesel::sqlite::Sqlite;
     use std::collections::BTreeSet;
 
     /// diesel keys applied migrations by version alone: two folders with one version
@@ -107,8 +107,7 @@ mod tests {
     #[test]
     fn every_migration_has_its_own_version() {
         let migrations = MigrationSource::<Sqlite>::migrations(&MIGRATIONS).expect("embedded");
-        let versions: BTreeSet<String> =
-            migrations.iter().map(|m| m.name().version().to_string()).collect();
+        let versions: BTreeSet<String> = migrations.iter().map(|m| m.name().version().to_string()).collect();
         assert_eq!(versions.len(), migrations.len(), "duplicated versions among {versions:?}");
     }
 }

@@ -52,7 +52,7 @@ impl BenchNode {
 
     /// A new user's API token.
     pub fn token(&self, name: &str, role: Role) -> anyhow::Result<String> {
-        Ok(users::add(&mut *self.pool.get()?, name, role)?)
+        Ok(users::add(&mut *self.pool.get()?, name, role, &Default::default())?)
     }
 }
 

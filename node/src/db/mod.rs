@@ -246,9 +246,9 @@ pub fn now() -> i64 {
 #[cfg(test)]
 mod migration_tests {
     use super::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    use diesel::migration::MigrationSource;
     use diesel::pg::Pg;
     use diesel::sqlite::Sqlite;
-    use diesel::migration::MigrationSource;
     use std::collections::BTreeSet;
 
     fn versions<DB: diesel::backend::Backend>(source: &dyn MigrationSource<DB>) -> Vec<String> {

@@ -7,8 +7,8 @@ use super::schema::users;
 use super::{DbConn, DbError, access_log};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use vrs_http::TokenState;
 use vrs_http::users::{TokenGrant, UserError, UserRows, UserStore, UserSummary};
+use vrs_http::{AuthSettings, TokenState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -65,7 +65,9 @@ pub fn by_token(conn: &mut DbConn, token: &str) -> Result<TokenState<User>, DbEr
 }
 
 /// Creates a user with the default lifetime and cap and returns its token (tests, benches).
-pub fn add(conn: &mut DbConn, name: &str, role: Role) -> Result<String, UserError> {
+/// Adds a user under the node's `[auth]` settings (token lifetime, user cap) and returns
+/// the new token.
+pub fn add(conn: &mut DbConn, name: &str, role: Role, auth: &AuthSettings) -> Result<String, UserError> {
     let mut out = Vec::new();
     let cmd = vrs_http::users::UserCommand::Add {
         data_dir: Default::default(),
@@ -73,7 +75,7 @@ pub fn add(conn: &mut DbConn, name: &str, role: Role) -> Result<String, UserErro
         role: role.as_str().into(),
         expires_in_days: None,
     };
-    vrs_http::users::run(cmd, &mut Users(conn), &Default::default(), "internal", &mut out)?;
+    vrs_http::users::run(cmd, &mut Users(conn), auth, "internal", &mut out)?;
     Ok(String::from_utf8_lossy(&out).trim().to_owned())
 }
 

@@ -110,6 +110,7 @@ messages {
     enabled: "有効", "enabled";
     name_rule: "1〜100文字", "1 to 100 characters";
     user_exists: "その利用者名は既に使われています。", "That user name is already taken.";
+    user_limit: "有効なトークンを持つ利用者が上限の {} 人に達しています。利用者のトークンを失効させるか、設定 auth.max_users を見直してください。", "{} users already hold a live token, the node's limit; revoke a token or raise auth.max_users.";
     site_settings: "本日の設定", "Today's settings";
     site_name: "接種会場", "Site";
     doctor: "医師名", "Doctor";

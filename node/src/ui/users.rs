@@ -13,6 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
+use vrs_http::users::UserError;
 
 const ROLES: [Role; 4] = [Role::Staff, Role::Site, Role::Admin, Role::Auditor];
 
@@ -102,13 +103,18 @@ pub async fn add(state: web::Data<AppState>, s: SignedIn, form: web::Form<AddFor
             .await;
     }
     let db = state.db.clone();
+    let auth = state.settings.auth.clone();
     let new_name = name.clone();
-    let token = web::block(move || -> Result<Option<String>, DbError> {
+    let added = web::block(move || -> Result<Result<String, UserError>, DbError> {
         let mut conn = db.get()?;
         if passwords::user_id_by_name(&mut conn, &new_name)?.is_some() {
-            return Ok(None);
+            return Ok(Err(UserError::Exists(new_name)));
         }
-        let token = users::add(&mut conn, &new_name, role).map_err(|e| DbError::Query(e.to_string()))?;
+        let token = match users::add(&mut conn, &new_name, role, &auth) {
+            Ok(token) => token,
+            Err(UserError::Store(e)) => return Err(DbError::Query(e)),
+            Err(refused) => return Ok(Err(refused)),
+        };
         access_log::record(
             &mut conn,
             access_log::Entry {
@@ -119,17 +125,22 @@ pub async fn add(state: web::Data<AppState>, s: SignedIn, form: web::Form<AddFor
                 detail: Some(format!("name={new_name} role={}", role.as_str())),
             },
         )?;
-        Ok(Some(token))
+        Ok(Ok(token))
     })
     .await??;
-    let top = match token {
-        None => notice("error", t.user_exists),
-        Some(token) => html! {
-            (notice("ok", &fill(t.user_added, &[&name])))
-            p { code #new-token .token { (token) } }
-        },
+    let (status, top) = match added {
+        Ok(token) => (
+            StatusCode::OK,
+            html! {
+                (notice("ok", &fill(t.user_added, &[&name])))
+                p { code #new-token .token { (token) } }
+            },
+        ),
+        Err(UserError::Limit { max }) => (StatusCode::CONFLICT, notice("error", &fill(t.user_limit, &[&max]))),
+        Err(UserError::Exists(_)) => (StatusCode::CONFLICT, notice("error", t.user_exists)),
+        Err(other) => (StatusCode::UNPROCESSABLE_ENTITY, notice("error", &other.to_string())),
     };
-    page(&state, &s, StatusCode::OK, top).await
+    page(&state, &s, status, top).await
 }
 
 #[derive(Deserialize)]

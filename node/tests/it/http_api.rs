@@ -18,7 +18,13 @@ pub struct TestNode {
 
 impl TestNode {
     pub fn start(db: TestDb) -> Self {
+        Self::start_with(db, |_| {})
+    }
+
+    /// Starts a node whose settings `adjust` has changed from the defaults.
+    pub fn start_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> Self {
         let mut settings = Settings { municipality: "131016".into(), ..Settings::default() };
+        adjust(&mut settings);
         settings.database.url = Secret(match &db.url {
             vrs_node::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{p}"),
             vrs_node::db::DatabaseUrl::Postgres(u) => u.clone(),
@@ -32,7 +38,7 @@ impl TestNode {
         let state = vrs_node::server::open_state(dir, settings).unwrap();
         std::thread::spawn(move || actix_web::rt::System::new().block_on(vrs_node::server::run(state, listener)));
         let mut conn = db.conn();
-        let mut token = |name: &str, role| users::add(&mut conn, name, role).unwrap();
+        let mut token = |name: &str, role| users::add(&mut conn, name, role, &Default::default()).unwrap();
         let (staff, site, auditor) =
             (token("clerk", Role::Staff), token("site1", Role::Site), token("aud", Role::Auditor));
         drop(conn);

@@ -85,7 +85,7 @@ impl Browser {
 
 fn with_password(node: &TestNode, name: &str, role: Role) -> String {
     let mut conn = node.db.conn();
-    let token = users::add(&mut conn, name, role).unwrap();
+    let token = users::add(&mut conn, name, role, &Default::default()).unwrap();
     let id = passwords::user_id_by_name(&mut conn, name).unwrap().unwrap();
     passwords::set(&mut conn, id, &passwords::hash(PASSWORD).unwrap(), "test").unwrap();
     token
@@ -219,5 +219,28 @@ on_both_backends! {
         // Another user from the same address is not locked yet (20 per address).
         with_password(&node, "clerk3", Role::Staff);
         assert_eq!(b.sign_in("clerk3", PASSWORD).0, 303);
+    }
+
+    fn the_users_page_keeps_the_nodes_user_cap(db) {
+        // A node that allows 7 users with a live token (the default is 10); TestNode has
+        // added 3 already and the admin is the 4th.
+        let node = TestNode::start_with(db, |s| s.auth.max_users = 7);
+        with_password(&node, "admin", Role::Admin);
+        let mut b = Browser::new(&node);
+        assert_eq!(b.sign_in("admin", PASSWORD).0, 303);
+        let (_, page, _) = b.get("/ui/users");
+        let csrf = Browser::field(&page, "_csrf");
+        for i in 5..=7 {
+            let (status, _, _) = b.post("/ui/users", &[("_csrf", &csrf), ("name", &format!("site{i}")), ("role", "site")]);
+            assert_eq!(status, 200, "user {i} of 7");
+        }
+        let (status, page, _) = b.post("/ui/users", &[("_csrf", &csrf), ("name", "site8"), ("role", "site")]);
+        assert_eq!(status, 409);
+        assert!(page.contains("auth.max_users") && page.contains(" 7 "), "the page names the limit");
+        assert!(!page.contains("id=\"new-token\""));
+        assert!(passwords::user_id_by_name(&mut node.db.conn(), "site8").unwrap().is_none());
+        let (status, page, _) = b.post("/ui/users", &[("_csrf", &csrf), ("name", "site7"), ("role", "site")]);
+        assert_eq!(status, 409);
+        assert!(!page.contains("id=\"new-token\""), "a taken name gets no token");
     }
 }
