@@ -36,6 +36,8 @@ pub fn required(tls: bool) -> Vec<&'static str> {
         "x-content-type-options",
         "referrer-policy",
         "permissions-policy",
+        // Answers hold personal data: no browser or proxy may keep a copy.
+        "cache-control",
     ];
     if tls {
         names.push("strict-transport-security");
@@ -68,6 +70,7 @@ mod tests {
                     assert!(res.headers().contains_key(name), "{name} missing on {path} (tls {tls})");
                 }
                 assert_eq!(res.headers().contains_key("strict-transport-security"), tls);
+                assert_eq!(res.headers().get("cache-control").unwrap(), "no-store", "{path}");
             }
             let res = test::call_service(&app, test::TestRequest::get().uri("/page").to_request()).await;
             assert_eq!(res.headers().get("content-security-policy").unwrap(), "default-src 'none'");

@@ -427,6 +427,10 @@ mod tests {
         s.web.absolute_timeout_secs = 600;
         assert!(s.validate().unwrap_err().to_string().contains("web.absolute_timeout_secs"), "shorter than idle");
         s.web.absolute_timeout_secs = 36_000;
+        // The law keeps records five years: a shorter retention would purge them early.
+        s.retention.years = 4;
+        assert!(s.validate().unwrap_err().to_string().contains("retention.years"));
+        s.retention.years = 5;
         assert!(s.validate().is_ok());
         assert_eq!(s.issuer(), "http://127.0.0.1:1");
         for bad in ["vrs.example", "https://vrs.example/", "https://vrs.example/a?b", "ftp://x", "https://"] {

@@ -11,7 +11,8 @@ use std::process::Command;
 use vrs_tests::tls::{TestCertificate, answers_plaintext, own_interface_address, raw_get};
 use vrs_tests::{Served, binary, free_port, run};
 
-const HEADERS: [&str; 6] = [
+const HEADERS: [&str; 7] = [
+    "cache-control",
     "content-security-policy",
     "x-frame-options",
     "x-content-type-options",
@@ -43,6 +44,22 @@ fn one_line_failure(out: &std::process::Output, needle: &str) {
     assert!(err.contains(needle), "{needle:?} not in {err}");
 }
 
+/// The output of a command expected to stop at once; one that serves instead is killed
+/// after 30 s (and the test fails on its exit status).
+fn output_within(cmd: &mut Command) -> std::process::Output {
+    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let (done, waited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if waited.recv_timeout(std::time::Duration::from_secs(30)).is_err() {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = done.send(());
+    out
+}
+
 /// Every address the listener on `0.0.0.0:port` can be reached at from here.
 fn reachable(port: u16) -> Vec<(SocketAddr, String)> {
     let mut out = vec![(SocketAddr::from(([127, 0, 0, 1], port)), "127.0.0.1".to_owned())];
@@ -65,8 +82,16 @@ fn a_node_on_a_public_address_serves_https_or_refuses_to_start() {
     let port = free_port().unwrap();
     let listen = format!("0.0.0.0:{port}");
 
-    // No certificate, no permission: init refuses, and so would serve.
+    // No certificate, no permission: init refuses, and so does serve when the address
+    // comes from the environment instead.
     one_line_failure(&init_node(&root.path().join("bare"), &listen, &[]), "refusing to serve plaintext");
+    let moved = root.path().join("moved");
+    let out = init_node(&moved, "127.0.0.1:0", &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut serve = Command::new(binary("vrs-node").unwrap());
+    serve.args(["serve", "--data-dir"]).arg(&moved).env("VRS_HTTP__LISTEN", &listen);
+    let serve = output_within(&mut serve);
+    one_line_failure(&serve, "refusing to serve plaintext");
 
     // With the operator's explicit permission it serves plaintext, and says so loudly.
     let open_dir = root.path().join("open");
@@ -125,6 +150,20 @@ fn a_coordinator_on_a_public_address_serves_https_or_refuses_to_start() {
             .unwrap()
     };
     one_line_failure(&init(&root.path().join("bare"), &[]), "refusing to serve plaintext");
+    // ... and serve, when the public address comes from the environment.
+    let moved = root.path().join("moved");
+    let out = Command::new(&bin)
+        .args(["init", "--http-listen", "127.0.0.1:0"])
+        .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{}", free_port().unwrap())])
+        .arg("--data-dir")
+        .arg(&moved)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut serve = Command::new(&bin);
+    serve.args(["serve", "--data-dir"]).arg(&moved).env("VRS_COORDINATOR__HTTP__LISTEN", format!("0.0.0.0:{port}"));
+    let serve = output_within(&mut serve);
+    one_line_failure(&serve, "refusing to serve plaintext");
 
     let dir = root.path().join("c");
     let cert = certificate(&root.path().join("pki"));

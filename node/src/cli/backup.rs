@@ -40,6 +40,10 @@ pub struct RestoreArgs {
     /// The backup private key file (`backup-key --out`).
     #[arg(long)]
     pub key: PathBuf,
+    /// PostgreSQL backups only: the database the node's pg_dump was restored into
+    /// (pg_restore first; specs/security.md).
+    #[arg(long)]
+    pub database_url: Option<String>,
     /// The backup file.
     pub file: PathBuf,
 }
@@ -84,7 +88,13 @@ pub fn backup(args: BackupArgs) -> anyhow::Result<()> {
 
 pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     let key = DecryptionKey::read_file(&args.key).with_context(|| format!("cannot read {}", args.key.display()))?;
-    let s = restore::restore(&args.file, &key, &args.data_dir, &super::commands::cli_actor())?;
+    let s = restore::restore(
+        &args.file,
+        &key,
+        &args.data_dir,
+        &super::commands::cli_actor(),
+        args.database_url.as_deref(),
+    )?;
     eprintln!(
         "restored {} files of the backup of {} taken at {} ms into {}",
         s.files,
@@ -92,12 +102,11 @@ pub fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         s.manifest.taken_at_ms,
         args.data_dir.display()
     );
-    match s.log {
-        Some(report) => eprintln!("database intact; access log: {} entries verify", report.rows),
-        None => eprintln!(
-            "restore the PostgreSQL database with pg_restore (specs/security.md), then run vrs-node audit verify"
-        ),
-    }
+    eprintln!(
+        "database intact; access log: {} entries verify; run vrs-node audit verify to check them against the \
+         coordinator's checkpoints",
+        s.log.rows
+    );
     Ok(())
 }
 

@@ -242,5 +242,16 @@ on_both_backends! {
         let (status, page, _) = b.post("/ui/users", &[("_csrf", &csrf), ("name", "site7"), ("role", "site")]);
         assert_eq!(status, 409);
         assert!(!page.contains("id=\"new-token\""), "a taken name gets no token");
+
+        // Revoking a user's token (`user revoke-token`) also ends their signed-in pages.
+        let mut clerk = Browser::new(&node);
+        with_password(&node, "clerk9", Role::Staff);
+        assert_eq!(clerk.sign_in("clerk9", PASSWORD).0, 303);
+        assert_ne!(clerk.get("/ui").2.as_deref(), Some("/ui/sign-in"), "signed in");
+        let revoke = vrs_http::users::UserCommand::RevokeToken { data_dir: Default::default(), name: "clerk9".into() };
+        let mut out = Vec::new();
+        vrs_http::users::run(revoke, &mut users::Users(&mut node.db.conn()), &Default::default(), "test", &mut out)
+            .unwrap();
+        assert_eq!(clerk.get("/ui").2.as_deref(), Some("/ui/sign-in"), "the session ended with the token");
     }
 }
