@@ -49,7 +49,7 @@ fn one_line_failure(out: &std::process::Output, needle: &str) {
 fn output_within(cmd: &mut Command) -> std::process::Output {
     let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let pid = child.id();
-    let (done, waited) = std::sync::mpsc::channel();
+    let (done, waited) = std::sync::mpsc::sync_channel(1);
     std::thread::spawn(move || {
         if waited.recv_timeout(std::time::Duration::from_secs(30)).is_err() {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();

@@ -46,10 +46,10 @@ pub fn restore(
     if data_dir.exists() && std::fs::read_dir(data_dir)?.next().is_some() {
         bail!("{} is not empty: restore into a new data dir", data_dir.display());
     }
-    if let Some(url) = postgres_url {
-        if !matches!(DatabaseUrl::parse(url), Ok(DatabaseUrl::Postgres(_))) {
-            bail!("--database-url must be a postgres:// URL (the database pg_restore filled)");
-        }
+    if let Some(url) = postgres_url
+        && !matches!(DatabaseUrl::parse(url), Ok(DatabaseUrl::Postgres(_)))
+    {
+        bail!("--database-url must be a postgres:// URL (the database pg_restore filled)");
     }
     create_private_dir(data_dir)?;
     let unpacked = unpack(file, secret, data_dir, postgres_url);
