@@ -38,8 +38,14 @@ impl Shots {
         Shots { dir, taken: Vec::new() }
     }
 
-    /// Screenshots a main page, after checking that every control on it has a label.
+    /// Screenshots a main page, after checking that every control on it has a label, that
+    /// its text meets WCAG AA contrast, and that it fits the tablet's width.
     fn take(&mut self, b: &Browser, name: &str) {
+        let low_contrast = b.eval(LOW_CONTRAST).unwrap();
+        assert_eq!(low_contrast, json!([]), "{name}: text below WCAG AA contrast");
+        let overflow =
+            b.eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth").unwrap();
+        assert!(overflow.as_i64().unwrap_or(1) <= 0, "{name}: wider than the screen by {overflow} px");
         let unlabelled = b
             .eval(
                 "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]\
@@ -53,6 +59,32 @@ impl Shots {
         self.taken.push(name.to_owned());
     }
 }
+
+/// Every visible element with text of its own whose colour against the first opaque
+/// background behind it is under WCAG 2's AA ratio (4.5:1; 3:1 for large text). Charts
+/// (SVG) are drawn, not text, and are left out.
+const LOW_CONTRAST: &str = r#"
+const channels = c => (c.match(/[\d.]+/g) || []).map(Number);
+const opaque = c => { const m = channels(c); return m.length === 3 || (m.length > 3 && m[3] > 0.99); };
+const luminance = c => {
+  const [r, g, b] = channels(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const behind = e => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor; if (opaque(c)) return c; } return 'rgb(255, 255, 255)'; };
+const low = [];
+for (const e of document.querySelectorAll('body *')) {
+  if (e.closest('svg') || !e.getClientRects().length) continue;
+  if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+  const s = getComputedStyle(e);
+  if (s.visibility === 'hidden' || Number(s.opacity) === 0) continue;
+  const [fg, bg] = [luminance(s.color), luminance(behind(e))];
+  const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  const size = parseFloat(s.fontSize);
+  const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) low.push(`${e.tagName.toLowerCase()}.${e.className} ${ratio.toFixed(2)}: ${e.textContent.trim().slice(0, 20)}`);
+}
+return low;
+"#;
 
 fn ui(node: &NodeProcess, path: &str) -> String {
     format!("{}{path}", node.url)

@@ -1,6 +1,7 @@
 //! The federation, node side: keys and enrollment, the link to the coordinator, the
 //! registry, and what travels over it.
 
+mod admission;
 pub mod checkpoints;
 pub mod identity;
 pub mod inbound;

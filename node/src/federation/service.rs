@@ -2,11 +2,11 @@
 //! no open port), keeps the link up, keeps the registry current, answers what arrives and
 //! sends sealed envelopes through the coordinator.
 
+use super::admission::Admission;
 use super::identity::NodeIdentity;
 use super::registry::RegistryStore;
 use std::path::Path;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use vrs_link::{Channel, Event, LinkConfig, LinkError, PeerId};
@@ -69,7 +69,8 @@ pub struct Federation {
     pub registry: Arc<RegistryStore>,
     client: vrs_link::Client,
     coordinator: PeerId,
-    connected: Arc<AtomicBool>,
+    /// Whether the coordinator has let this node in on the current connection.
+    admission: Admission,
     /// Replay window for the answers to this node's interactive requests (inquiries).
     pub replies: Mutex<ReplayGuard>,
 }
@@ -94,8 +95,10 @@ impl Federation {
         *slot = Arc::new(new);
     }
 
+    /// Connected and admitted by the coordinator (it answered or asked something on this
+    /// connection), not merely a finished handshake.
     pub fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::Relaxed)
+        self.admission.is_admitted()
     }
 
     /// Seals `message` to `to`'s node and sends it through the coordinator.
@@ -126,7 +129,9 @@ impl Federation {
         open(self, envelope, replay).map(|(_, _, m)| m)
     }
 
-    pub(super) async fn fetch_registry(self: &Arc<Self>) {
+    /// Asks the coordinator for a newer registry; true when it answered at all (which
+    /// proves it admitted this node).
+    pub(super) async fn fetch_registry(self: &Arc<Self>) -> bool {
         let request = RegistryRequest::Fetch { have_version: self.registry.version() }.to_bytes();
         match self.client.request(self.coordinator, Channel::Registry, request).await {
             Ok(bytes) => match RegistryResponse::from_bytes(&bytes) {
@@ -138,11 +143,19 @@ impl Federation {
                     Err(e) => tracing::warn!(error = %e, "the coordinator's registry was refused"),
                 },
                 Ok(RegistryResponse::UpToDate) => self.follow_own_keys(),
+                Ok(RegistryResponse::Error(code)) => {
+                    tracing::warn!(?code, "the coordinator refused the registry fetch");
+                    return false;
+                }
                 Ok(other) => tracing::warn!(?other, "unexpected registry answer"),
                 Err(e) => tracing::warn!(error = %e, "unreadable registry answer"),
             },
-            Err(e) => tracing::warn!(error = %e, "registry fetch failed"),
+            Err(e) => {
+                tracing::warn!(error = %e, "registry fetch failed");
+                return false;
+            }
         }
+        true
     }
 }
 
@@ -179,7 +192,7 @@ pub fn start(
         registry,
         client: client.clone(),
         coordinator,
-        connected: Arc::new(AtomicBool::new(false)),
+        admission: Admission::default(),
         replies: Mutex::new(ReplayGuard::default()),
     });
     let replay = Arc::new(Mutex::new(ReplayGuard::default()));
@@ -202,16 +215,21 @@ async fn run_events(
     while let Some(event) = events.recv().await {
         match event {
             Event::Connected(peer) if peer == federation.coordinator => {
-                federation.connected.store(true, Ordering::Relaxed);
-                tracing::info!("connected to the coordinator");
+                let connection = federation.admission.transport_up();
                 let f = federation.clone();
-                tokio::spawn(async move { f.fetch_registry().await });
+                tokio::spawn(async move {
+                    if f.fetch_registry().await {
+                        f.admission.proved_on(connection);
+                        tracing::info!("connected to the coordinator");
+                    }
+                });
             }
             Event::Disconnected(peer) if peer == federation.coordinator => {
-                federation.connected.store(false, Ordering::Relaxed);
+                federation.admission.transport_down();
                 tracing::warn!("disconnected from the coordinator; redialling");
             }
             Event::Request { peer, channel, frame, responder } if peer == federation.coordinator => {
+                federation.admission.proved_now();
                 let (f, h, r) = (federation.clone(), handler.clone(), replay.clone());
                 tokio::spawn(async move {
                     let answer = match channel {
