@@ -34,18 +34,7 @@ fn pg_dump_and_pg_restore_bring_back_a_node_that_verifies() {
     let dump = db.dir.path().join("node.dump");
     let writer = {
         let pool = db.pool.clone();
-        std::thread::spawn(move || {
-            for i in 0..200 {
-                let e = access_log::Entry {
-                    actor: "w",
-                    role: "staff",
-                    action: "resident.read",
-                    atena: None,
-                    detail: Some(format!("{i}")),
-                };
-                access_log::record(&mut pool.get().unwrap(), e).unwrap();
-            }
-        })
+        std::thread::spawn(move || log_reads(&mut pool.get().unwrap(), 200, "during the dump"))
     };
     let out = tool("pg_dump").args(["--format=custom", "--no-owner", "--file"]).arg(&dump).arg(url).output().unwrap();
     assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
@@ -77,6 +66,15 @@ fn pg_dump_and_pg_restore_bring_back_a_node_that_verifies() {
         assert!((1..=201).contains(&head), "a snapshot of the log: head {head}");
     }
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+}
+
+/// Appends `count` staff reads to the node's access log, as its clerks would.
+fn log_reads(conn: &mut db::PooledConn, count: usize, tag: &str) {
+    for i in 0..count {
+        let detail = Some(format!("{tag} {i}"));
+        let e = access_log::Entry { actor: "clerk", role: "staff", action: "resident.read", atena: None, detail };
+        access_log::record(conn, e).unwrap();
+    }
 }
 
 /// Runs the real `vrs-node` with `args`, and its output; `ok`: it must succeed.
@@ -135,16 +133,7 @@ fn the_postgres_procedure_restores_a_node_that_verifies_against_later_checkpoint
     // After the dump: entries the dump lacks, and a checkpoint over them at the coordinator.
     let identity = vrs_node::federation::NodeIdentity::load(&node_dir).unwrap();
     let own = MunicipalityCode::parse("131016").unwrap();
-    for i in 0..5 {
-        let e = access_log::Entry {
-            actor: "clerk",
-            role: "staff",
-            action: "resident.read",
-            atena: None,
-            detail: Some(format!("after the dump {i}")),
-        };
-        access_log::record(&mut db.conn(), e).unwrap();
-    }
+    log_reads(&mut db.conn(), 5, "after the dump");
     let later = checkpoint::make(&mut db.conn(), own, &identity.signing, vrs_protocol::now_ms()).unwrap().unwrap();
     let keys = identity.signing_keys();
     let signer = Signer { own, keys: &keys };
