@@ -201,8 +201,8 @@ fn a_bulk_file_gets_one_result_per_row_and_protected_persons_are_withheld() {
     assert_eq!(chunked.len(), 6, "3 rows per batch, 2 batches: {chunked:?}");
     for d in &chunked {
         let id = d.split_whitespace().find_map(|w| w.strip_prefix("inquiry_id=")).unwrap();
-        let named = |r: &&Value| r["detail"].as_str().unwrap().contains(&format!("inquiry_id={id} "));
-        assert_eq!(asked.iter().filter(named).count(), 1, "the asker logged {id} once");
+        let named = asked.iter().filter(|r| r["detail"].as_str().unwrap().contains(&format!("inquiry_id={id} ")));
+        assert_eq!(named.count(), 1, "the asker logged {id} once");
     }
     let outcomes: Vec<&str> =
         chunked.iter().filter_map(|d| d.split_whitespace().find_map(|w| w.strip_prefix("outcome="))).collect();
