@@ -56,7 +56,7 @@ impl Asking {
         let mut filling: HashMap<MunicipalityCode, Chunk> = HashMap::new();
         for (i, row) in rows.into_iter().enumerate() {
             match self.precheck(row) {
-                Err(result) => slots[i] = Some(result),
+                Err(result) => slots[i] = Some(*result),
                 Ok((line, to, my_number)) => {
                     let chunk = filling.entry(to).or_insert_with(|| Chunk { to, rows: Vec::new() });
                     chunk.rows.push((i, line, my_number));
@@ -93,10 +93,11 @@ impl Asking {
     }
 
     /// A row that is not asked gets its result here; one to ask yields its holder.
-    fn precheck(&self, row: BulkRow) -> Result<(u64, MunicipalityCode, MyNumber), RowResult> {
+    fn precheck(&self, row: BulkRow) -> Result<(u64, MunicipalityCode, MyNumber), Box<RowResult>> {
         let municipality = row.municipality();
-        let result =
-            |status, reason| RowResult { line: row.line, municipality, status, inquiry_id: None, found: None, reason };
+        let result = |status, reason| {
+            Box::new(RowResult { line: row.line, municipality, status, inquiry_id: None, found: None, reason })
+        };
         let (to, my_number) = match row.subject {
             RowSubject::Invalid { reason, .. } => return Err(result("invalid", Some(reason))),
             RowSubject::Ask { to, my_number } => (to, my_number),
