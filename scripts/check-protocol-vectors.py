@@ -59,6 +59,9 @@ def main(path):
             keys["national_ed25519_seed"] if v["context"] == "vrs-registry-v1" else keys["sender_ed25519_seed"]))
         sig = key.sign(v["context"].encode() + b"\0" + bytes.fromhex(v["body"]))
         assert sig.hex() == v["document"]["signature"], v["name"]
+        if "questions" in v:  # a batch's consent binds the digest of all its questions
+            digest = hashlib.sha256(b"vrs-inquiry-batch-v1\0" + bytes.fromhex(v["questions"])).hexdigest()
+            assert digest == v["document"]["statement"]["subject_digest"], v["name"]
     print(f"{len(f['envelopes'])} envelopes and {len(f['signatures'])} signatures match RFC 9180 / RFC 8032")
 
 main(sys.argv[1] if len(sys.argv) > 1 else "specs/protocol-vectors.json")

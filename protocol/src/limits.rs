@@ -41,5 +41,11 @@ pub const MAX_LONG_TEXT: usize = 1024;
 /// Doses in one inquiry answer; nobody has had more than a handful of COVID-19 doses.
 pub const MAX_DOSES_PER_PERSON: usize = 32;
 
+/// Questions in one `inquiry_batch` (and answers in its `inquiry_batch_answer`): one
+/// seal and one signature per chunk of a bulk file instead of per row, while the sealed
+/// answer (256 found persons with their doses, some 60 KB) stays far below the payload
+/// limit and one chunk waits on the holder's database no longer than a second or so.
+pub const MAX_INQUIRIES_PER_BATCH: usize = 256;
+
 /// Libp2p peer ids are multihashes of the identity key, ~38 bytes for Ed25519.
 pub const MAX_PEER_ID_BYTES: usize = 64;

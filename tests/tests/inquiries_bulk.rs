@@ -189,6 +189,26 @@ fn a_bulk_file_gets_one_result_per_row_and_protected_persons_are_withheld() {
     let withheld: Vec<&Value> = holder_log.iter().filter(|r| r["action"] == "inquiry.withheld").collect();
     assert_eq!(withheld.len(), 3);
     assert!(withheld.iter().all(|r| r["atena"] == protected.atena.as_str()));
+    // The holder answered each batch's Chiyoda rows (lines 2, 4, 5) as one chunk under one
+    // signed statement: one row per question, each naming its own inquiry (the asker's id
+    // for that row) and the chunk (`batch_id`).
+    let chunked: Vec<&str> = holder_log
+        .iter()
+        .filter(|r| r["action"].as_str().is_some_and(|a| a.starts_with("inquiry.")))
+        .map(|r| r["detail"].as_str().unwrap())
+        .filter(|d| d.contains(" batch_id="))
+        .collect();
+    assert_eq!(chunked.len(), 6, "3 rows per batch, 2 batches: {chunked:?}");
+    for d in &chunked {
+        let id = d.split_whitespace().find_map(|w| w.strip_prefix("inquiry_id=")).unwrap();
+        let named = asked.iter().filter(|r| r["detail"].as_str().unwrap().contains(&format!("inquiry_id={id} ")));
+        assert_eq!(named.count(), 1, "the asker logged {id} once");
+    }
+    let outcomes: Vec<&str> =
+        chunked.iter().filter_map(|d| d.split_whitespace().find_map(|w| w.strip_prefix("outcome="))).collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == "found").count(), 2);
+    assert_eq!(outcomes.iter().filter(|o| **o == "withheld").count(), 2);
+    assert_eq!(outcomes.iter().filter(|o| **o == "not_found").count(), 2);
     for row in asker_log.iter().chain(&holder_log) {
         for n in &everyone {
             assert!(!row.to_string().contains(n), "My Number in an access-log row");

@@ -1,30 +1,29 @@
 //! `POST /api/v1/inquiries/bulk` (staff): a CSV of `municipality,my_number` rows, many
 //! municipalities mixed, under one consent statement for the batch (query parameters
 //! `consent_basis`, `consent_method`, `consent_obtained_at`, `consent_reason`). Each row is
-//! asked exactly like a single inquiry (its own inquiry id and signed consent), many at
-//! once; the results stream back in the file's order as they come, each written to the
+//! its own inquiry (its own inquiry id and result); the rows to one municipality are asked
+//! together under a signed consent statement binding each of them; the results stream back in the file's order as they come, each written to the
 //! access log before it is sent. `GET /api/v1/inquiries/bulk/{batch_id}` shows progress.
+//! The rows are asked in chunks per former municipality (`inquiry_bulk_ask`).
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::inquiry_bulk_ask::{self, Asking};
 use super::inquiry_bulk_output::{Format, RowResult};
-use super::inquiry_bulk_rows::{self, BulkFileError, BulkRow, RowSubject};
+use super::inquiry_bulk_rows::{self, BulkFileError, BulkRow};
 use super::inquiry_input::{self, Consent, ConsentBody};
 use super::state::AppState;
 use crate::db::access_log;
 use crate::db::users::{Role, User};
 use crate::federation::Federation;
-use crate::federation::inquiry_ask::{self, AskError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::ACCEPT;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use vrs_protocol::messages::{InquiryResult, InquirySubject};
-use vrs_protocol::{MunicipalityCode, RecordId};
+use vrs_protocol::RecordId;
 
 /// 4 MiB: comfortably more than `MAX_ROWS` rows of `municipality,my_number`.
 pub const MAX_BYTES: usize = 4 << 20;
@@ -143,18 +142,6 @@ struct Batch {
     format: Format,
 }
 
-/// What one row needs to be asked, shared by the rows of a batch.
-struct Asking {
-    federation: Arc<Federation>,
-    own: MunicipalityCode,
-    consent: Consent,
-    staff: String,
-    timeout: Duration,
-    /// Municipalities that did not answer in time during this batch: their remaining rows
-    /// are reported `node_unreachable` at once rather than each waiting out the timeout.
-    unreachable: Mutex<HashSet<MunicipalityCode>>,
-}
-
 impl Batch {
     async fn run(self, rows: Vec<BulkRow>, tx: tokio::sync::mpsc::Sender<Chunk>) {
         let settings = &self.state.settings.federation;
@@ -170,21 +157,8 @@ impl Batch {
         // Asking runs in its own task so it never waits for the access log's commits; the
         // loop below logs and writes out whatever has been answered, in order.
         let (results_tx, mut results) = tokio::sync::mpsc::channel::<RowResult>(LOG_CHUNK * 4);
-        let concurrency = settings.bulk_concurrency;
-        actix_web::rt::spawn(async move {
-            let answered = futures_util::stream::iter(rows)
-                .map(|row| {
-                    let asking = asking.clone();
-                    async move { asking.answer(row).await }
-                })
-                .buffered(concurrency);
-            futures_util::pin_mut!(answered);
-            while let Some(r) = answered.next().await {
-                if results_tx.send(r).await.is_err() {
-                    break; // the answer is no longer read: ask no more
-                }
-            }
-        });
+        let in_flight = inquiry_bulk_ask::chunks_in_flight(settings.bulk_concurrency);
+        actix_web::rt::spawn(asking.ask_all(rows, in_flight, results_tx));
         let mut first = true;
         let mut sent = tx.send(Ok(self.format.start(self.batch_id).into())).await.is_ok();
         let mut chunk = Vec::with_capacity(LOG_CHUNK);
@@ -265,63 +239,5 @@ impl Batch {
             Ok(access_log::record_all(&mut conn, &rows)?)
         })
         .await?
-    }
-}
-
-impl Asking {
-    async fn answer(&self, row: BulkRow) -> RowResult {
-        let municipality = row.municipality();
-        let result =
-            |status, reason| RowResult { line: row.line, municipality, status, inquiry_id: None, found: None, reason };
-        let (to, my_number) = match row.subject {
-            RowSubject::Invalid { reason, .. } => return result("invalid", Some(reason)),
-            RowSubject::Ask { to, my_number } => (to, my_number),
-        };
-        if to == self.own {
-            return result("unknown_municipality", Some("this node's own municipality: look the person up here"));
-        }
-        if !self.federation.registry.is_enrolled(to) {
-            return result(
-                "unknown_municipality",
-                Some("no node of this municipality is enrolled (or it was revoked)"),
-            );
-        }
-        if self.is_unreachable(to) {
-            return result("node_unreachable", Some("the node did not answer earlier in this batch"));
-        }
-        let Ok(inquiry_id) = RecordId::random() else {
-            return result("failed", Some("internal error"));
-        };
-        let given = self.consent.signed_by(&self.staff);
-        let subject = InquirySubject::MyNumber(my_number);
-        let answer = inquiry_ask::ask_about(&self.federation, inquiry_id, to, subject, &given, self.timeout).await;
-        let status = inquiry_ask::outcome_word(&answer);
-        let reason = match &answer {
-            Err(AskError::Unreachable) => {
-                self.mark_unreachable(to);
-                Some("the former municipality's node did not answer in time")
-            }
-            Err(AskError::ConsentRefused) => Some("the former municipality's node refused the consent statement"),
-            Err(AskError::Failed(_)) | Ok(InquiryResult::Refused(_)) => {
-                Some("the former municipality's node could not answer")
-            }
-            Err(AskError::UnknownMunicipality) => Some("the coordinator does not know this municipality's node"),
-            Ok(_) => None,
-        };
-        let found = match answer {
-            Ok(InquiryResult::Found(f)) => Some(f),
-            _ => None,
-        };
-        RowResult { line: row.line, municipality, status, inquiry_id: Some(inquiry_id), found, reason }
-    }
-
-    fn is_unreachable(&self, to: MunicipalityCode) -> bool {
-        self.unreachable.lock().is_ok_and(|s| s.contains(&to))
-    }
-
-    fn mark_unreachable(&self, to: MunicipalityCode) {
-        if let Ok(mut s) = self.unreachable.lock() {
-            s.insert(to);
-        }
     }
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod import;
 pub mod inquiries;
 pub mod inquiry_bulk;
+pub mod inquiry_bulk_ask;
 pub mod inquiry_bulk_output;
 pub mod inquiry_bulk_progress;
 pub mod inquiry_bulk_rows;

@@ -9,20 +9,30 @@ use crate::db::{Pool, outbox};
 use crate::products::ProductMaster;
 use crate::vaccinations::delivered;
 use std::sync::Arc;
-use vrs_protocol::messages::{DoseAck, InquiryAnswer};
+use vrs_protocol::messages::{DoseAck, InquiryAnswer, InquiryBatchAnswer};
 use vrs_protocol::{Message, MunicipalityCode, SigningPublicKey, WireErrorCode};
 
 pub struct NodeInbound {
     db: Pool,
     own: MunicipalityCode,
     products: Arc<ProductMaster>,
-    answers: GroupCommit<Verified, InquiryAnswer>,
+    answers: GroupCommit<Verified, Vec<InquiryAnswer>>,
 }
 
 impl NodeInbound {
     pub fn new(state: &AppState, own: MunicipalityCode) -> std::io::Result<Self> {
         let answers = inquiry_answer::start_answering(state.db.clone(), state.keys.clone(), own)?;
         Ok(NodeInbound { db: state.db.clone(), own, products: state.products.clone(), answers })
+    }
+}
+
+impl NodeInbound {
+    /// Answers verified questions through the group-committing writer (committed first).
+    fn answer(&self, verified: Verified) -> Result<Vec<InquiryAnswer>, WireErrorCode> {
+        self.answers.submit_blocking(verified).map_err(|e| {
+            tracing::error!(error = %e, "an inquiry could not be answered");
+            WireErrorCode::Internal
+        })
     }
 }
 
@@ -56,16 +66,27 @@ impl InboundHandler for NodeInbound {
             Message::InquiryRequest(request) => {
                 let now = vrs_protocol::now_ms();
                 if let Err(code) = inquiry_answer::check_consent(&request, sender, sender_key, self.own, now) {
-                    let _ = inquiry_answer::log_refusal(&mut conn, sender, &request)
+                    let _ = inquiry_answer::log_refusal(&mut conn, sender, &[request.inquiry_id], None)
                         .map_err(|e| tracing::error!(error = %e, "cannot log a refused inquiry"));
                     return Err(code);
                 }
                 drop(conn); // the writer uses its own connection
-                let answer = self.answers.submit_blocking(Verified { asker: sender, request }).map_err(|e| {
-                    tracing::error!(error = %e, "an inquiry could not be answered");
-                    WireErrorCode::Internal
-                })?;
+                let mut answers = self.answer(Verified::single(sender, request))?;
+                let answer = answers.pop().ok_or(WireErrorCode::Internal)?;
                 Ok(Some(Message::InquiryAnswer(answer)))
+            }
+            Message::InquiryBatch(batch) => {
+                let now = vrs_protocol::now_ms();
+                if let Err(code) = inquiry_answer::check_batch_consent(&batch, sender, sender_key, self.own, now) {
+                    let ids: Vec<_> = batch.questions.iter().map(|q| q.inquiry_id).collect();
+                    let _ = inquiry_answer::log_refusal(&mut conn, sender, &ids, Some(batch.batch_id))
+                        .map_err(|e| tracing::error!(error = %e, "cannot log a refused inquiry batch"));
+                    return Err(code);
+                }
+                drop(conn);
+                let batch_id = batch.batch_id;
+                let answers = self.answer(Verified::batch(sender, batch))?;
+                Ok(Some(Message::InquiryBatchAnswer(InquiryBatchAnswer { batch_id, answers })))
             }
             // Kinds other issues handle (statistics, checkpoints) are refused as
             // unavailable until then, so a sender keeps them rather than losing them.

@@ -8,10 +8,10 @@ use crate::db::group_commit::{GroupCommit, Limits};
 use crate::db::{DbConn, DbError, access_log, disclosures, residents, vaccinations};
 use crate::vaccinations::Status;
 use vrs_protocol::messages::{
-    ConsentStatement, FoundPerson, InquiryAnswer, InquiryRequest, InquiryResult, InquirySubject, PersonSummary,
-    PriorDose,
+    BatchQuestion, ConsentStatement, FoundPerson, InquiryAnswer, InquiryBatch, InquiryRequest, InquiryResult,
+    InquirySubject, PersonSummary, PriorDose,
 };
-use vrs_protocol::{CivilDate, MunicipalityCode, Sex, SigningPublicKey, WireErrorCode};
+use vrs_protocol::{CivilDate, MunicipalityCode, RecordId, Sex, SigningPublicKey, WireErrorCode};
 
 /// Checks the consent. Any failure is `consent_required` on the wire; which check failed
 /// is logged here (it names no person).
@@ -31,40 +31,109 @@ pub fn check_consent<'a>(
     }
 }
 
-/// A verified inquiry waiting for its answer.
+/// Checks a batch's one consent statement, which binds all its questions; any failure
+/// refuses the whole batch (`consent_required`), logged like [`check_consent`].
+pub fn check_batch_consent(
+    batch: &InquiryBatch,
+    asker: MunicipalityCode,
+    asker_key: &SigningPublicKey,
+    own: MunicipalityCode,
+    now_ms: u64,
+) -> Result<(), WireErrorCode> {
+    batch.verify_consent(asker, asker_key, own, now_ms).map_err(|e| {
+        tracing::warn!(%asker, batch_id = %batch.batch_id, reason = %e, "inquiry batch refused: consent");
+        e.wire_code()
+    })
+}
+
+/// A verified inquiry, or a verified batch of them, waiting for its answers.
 #[derive(Debug)]
 pub struct Verified {
     pub asker: MunicipalityCode,
-    /// Its consent statement has been checked against the asker's registry key.
-    pub request: InquiryRequest,
+    /// Checked against the asker's registry key; it covers every question.
+    pub consent: ConsentStatement,
+    /// A batch's id (named in each of its log rows); `None` for a single inquiry.
+    pub batch_id: Option<RecordId>,
+    pub questions: Vec<BatchQuestion>,
+}
+
+impl Verified {
+    pub fn single(asker: MunicipalityCode, request: InquiryRequest) -> Self {
+        let question = BatchQuestion { inquiry_id: request.inquiry_id, subject: request.subject };
+        Verified { asker, consent: request.consent.statement, batch_id: None, questions: vec![question] }
+    }
+
+    pub fn batch(asker: MunicipalityCode, batch: InquiryBatch) -> Self {
+        let batch_id = Some(batch.batch_id);
+        Verified { asker, consent: batch.consent.statement, batch_id, questions: batch.questions }
+    }
 }
 
 /// Answers inquiries through one group-committing writer: each answer's disclosure and
-/// access-log rows commit before it leaves, and concurrent inquiries (a bulk batch) share
-/// one commit instead of one fsync each.
+/// access-log rows commit before it leaves, and concurrent inquiries (and every question
+/// of a batch) share one commit instead of one fsync each.
 pub fn start_answering(
     pool: crate::db::Pool,
     keys: std::sync::Arc<NodeKeys>,
     own: MunicipalityCode,
-) -> std::io::Result<GroupCommit<Verified, InquiryAnswer>> {
-    let work = move |conn: &mut DbConn, v: &Verified| {
-        answer(conn, &keys, v.asker, own, &v.request, &v.request.consent.statement)
-    };
+) -> std::io::Result<GroupCommit<Verified, Vec<InquiryAnswer>>> {
+    let work = move |conn: &mut DbConn, v: &Verified| answer_all(conn, &keys, own, v);
     GroupCommit::start("inquiry-answers", pool, Limits::default(), work, ())
 }
 
-/// Answers a verified inquiry inside the caller's write transaction: looks the person up,
-/// withholds a protected person, and writes the disclosure (or the withholding) to the
-/// resident's record and the access log, so nothing leaves unrecorded.
+/// Answers every question of `v` inside the caller's write transaction, then appends their
+/// access-log rows in one claim on the chain head (one per question, as for single
+/// inquiries).
+pub fn answer_all(
+    conn: &mut DbConn,
+    keys: &NodeKeys,
+    own: MunicipalityCode,
+    v: &Verified,
+) -> Result<Vec<InquiryAnswer>, DbError> {
+    let mut answers = Vec::with_capacity(v.questions.len());
+    let mut logged = Vec::with_capacity(v.questions.len());
+    for q in &v.questions {
+        let (a, l) = answer(conn, keys, v.asker, own, q, &v.consent, v.batch_id)?;
+        answers.push(a);
+        logged.push(l);
+    }
+    let actor = format!("node:{}", v.asker);
+    let entries: Vec<access_log::Entry<'_>> = logged
+        .iter()
+        .map(|l| access_log::Entry {
+            actor: &actor,
+            role: "node",
+            action: l.action,
+            atena: l.atena.as_deref(),
+            detail: Some(l.detail.clone()),
+        })
+        .collect();
+    access_log::record_all(conn, &entries)?;
+    Ok(answers)
+}
+
+/// An answer's access-log row, written by [`answer_all`].
+#[derive(Debug)]
+pub struct Logged {
+    action: &'static str,
+    atena: Option<String>,
+    detail: String,
+}
+
+/// Answers one verified question inside the caller's write transaction: looks the person
+/// up, withholds a protected person, and writes the disclosure (or the withholding) to the
+/// resident's record; returns the answer and its access-log row, so nothing leaves
+/// unrecorded.
 pub fn answer(
     conn: &mut DbConn,
     keys: &NodeKeys,
     asker: MunicipalityCode,
     own: MunicipalityCode,
-    request: &InquiryRequest,
+    question: &BatchQuestion,
     consent: &ConsentStatement,
-) -> Result<InquiryAnswer, DbError> {
-    let atena = find(conn, keys, &request.subject)?;
+    batch_id: Option<RecordId>,
+) -> Result<(InquiryAnswer, Logged), DbError> {
+    let atena = find(conn, keys, &question.subject)?;
     let found = match &atena {
         Some(a) => person(conn, a, own)?.map(|p| (a.clone(), p)),
         None => None,
@@ -78,7 +147,7 @@ pub fn answer(
         vrs_protocol::messages::ConsentBasis::ConsentImpracticable => "consent_impracticable",
     };
     let (method, staff) = (safe_word(&consent.method), safe_word(&consent.staff_user));
-    let inquiry_id = request.inquiry_id.to_string();
+    let inquiry_id = question.inquiry_id.to_string();
     let (action, outcome, result) = match found {
         None => ("inquiry.answered", "not_found", InquiryResult::NotFound),
         Some((atena, person)) => {
@@ -104,36 +173,39 @@ pub fn answer(
             }
         }
     };
-    let detail = format!(
+    let mut detail = format!(
         "inquiry_id={inquiry_id} asker={asker} basis={basis} method={method} asker_staff={staff} outcome={outcome}"
     );
+    // The signed statement that covered a batch's question is the batch's.
+    if let Some(b) = batch_id {
+        detail += &format!(" batch_id={b}");
+    }
     // Only a disclosure or a withholding names the resident; a miss has nobody to name.
-    let logged_atena = if matches!(result, InquiryResult::NotFound) { None } else { atena.as_deref() };
-    access_log::record(
-        conn,
-        access_log::Entry {
-            actor: &format!("node:{asker}"),
-            role: "node",
-            action,
-            atena: logged_atena,
-            detail: Some(detail),
-        },
-    )?;
-    Ok(InquiryAnswer { inquiry_id: request.inquiry_id, result })
+    let atena = if matches!(result, InquiryResult::NotFound) { None } else { atena };
+    Ok((InquiryAnswer { inquiry_id: question.inquiry_id, result }, Logged { action, atena, detail }))
 }
 
-/// Writes a refused inquiry to the log (no person is looked up for it).
-pub fn log_refusal(conn: &mut DbConn, asker: MunicipalityCode, request: &InquiryRequest) -> Result<(), DbError> {
-    access_log::record(
-        conn,
-        access_log::Entry {
-            actor: &format!("node:{asker}"),
+/// Writes refused inquiries to the log, one row per question, in one claim on the chain
+/// head (no person is looked up for them). `batch_id` names the refused batch, if any.
+pub fn log_refusal(
+    conn: &mut DbConn,
+    asker: MunicipalityCode,
+    inquiry_ids: &[RecordId],
+    batch_id: Option<RecordId>,
+) -> Result<(), DbError> {
+    let actor = format!("node:{asker}");
+    let batch = batch_id.map(|b| format!(" batch_id={b}")).unwrap_or_default();
+    let entries: Vec<access_log::Entry<'_>> = inquiry_ids
+        .iter()
+        .map(|id| access_log::Entry {
+            actor: &actor,
             role: "node",
             action: "inquiry.refused",
             atena: None,
-            detail: Some(format!("inquiry_id={} asker={asker} reason=consent_required", request.inquiry_id)),
-        },
-    )
+            detail: Some(format!("inquiry_id={id} asker={asker} reason=consent_required{batch}")),
+        })
+        .collect();
+    access_log::record_all(conn, &entries)
 }
 
 /// By My Number through its keyed hash; by coupon (active or reissued) only if the birth
@@ -234,6 +306,39 @@ mod tests {
         weakened.consent.statement.basis = ConsentBasis::ConsentImpracticable;
         weakened.consent.statement.reason = Some("x".into());
         assert!(check_consent(&weakened, from, &asker.public_key(), me, 2_000).is_err());
+    }
+
+    /// A bulk chunk's one statement covers exactly its questions: a question swapped in
+    /// transit, or the statement shown to another holder, refuses the whole chunk.
+    #[test]
+    fn the_holder_checks_a_batch_consent_itself() {
+        let asker = SigningKey::generate().unwrap();
+        let (from, me) = (code("141003"), code("131016"));
+        let one = request(&asker);
+        let questions = vec![
+            BatchQuestion { inquiry_id: RecordId::random().unwrap(), subject: one.subject.clone() },
+            BatchQuestion {
+                inquiry_id: RecordId::random().unwrap(),
+                subject: InquirySubject::MyNumber(MyNumber::from_body(7).unwrap()),
+            },
+        ];
+        let batch_id = RecordId::random().unwrap();
+        let statement = ConsentStatement {
+            inquiry_id: batch_id,
+            subject_digest: InquiryBatch::questions_digest(&questions),
+            ..one.consent.statement.clone()
+        };
+        let good = InquiryBatch { batch_id, questions, consent: SignedConsent::sign(&asker, statement).unwrap() };
+        assert_eq!(check_batch_consent(&good, from, &asker.public_key(), me, 2_000), Ok(()));
+        let mut swapped = good.clone();
+        swapped.questions[1].subject = InquirySubject::MyNumber(MyNumber::from_body(8).unwrap());
+        assert_eq!(
+            check_batch_consent(&swapped, from, &asker.public_key(), me, 2_000),
+            Err(WireErrorCode::ConsentRequired)
+        );
+        assert!(check_batch_consent(&good, from, &asker.public_key(), code("011002"), 2_000).is_err());
+        let forged = SigningKey::generate().unwrap();
+        assert!(check_batch_consent(&good, from, &forged.public_key(), me, 2_000).is_err());
     }
 
     #[test]

@@ -372,7 +372,9 @@ fn open_as(
 mod tests {
     use super::*;
     use vrs_protocol::federation::{CoordinatorEntry, PeerIdBytes, Registry, RegistryEntry, SignedRegistry};
-    use vrs_protocol::messages::{ConsentBasis, ConsentStatement, InquiryRequest, InquirySubject, SignedConsent};
+    use vrs_protocol::messages::{
+        BatchQuestion, ConsentBasis, ConsentStatement, InquiryBatch, InquiryRequest, InquirySubject, SignedConsent,
+    };
     use vrs_protocol::{MyNumber, RecordId, SigningKey};
 
     fn entry(code: MunicipalityCode, id: &NodeIdentity) -> RegistryEntry {
@@ -384,10 +386,17 @@ mod tests {
         }
     }
 
-    /// An inquiry the holder has already opened is refused when it arrives again, and one
-    /// whose consent was swapped in transit does not open at all (the envelope signature).
-    #[test]
-    fn the_holder_refuses_a_replayed_or_altered_inquiry() {
+    /// Yokohama (asker) and Chiyoda (holder), and the holder's registry store naming both.
+    struct TwoNodes {
+        _dir: tempfile::TempDir,
+        asker_code: MunicipalityCode,
+        holder_code: MunicipalityCode,
+        asker: NodeIdentity,
+        holder: NodeIdentity,
+        store: RegistryStore,
+    }
+
+    fn two_nodes() -> TwoNodes {
         let dir = tempfile::tempdir().unwrap();
         let (asker_code, holder_code) =
             (MunicipalityCode::parse("141003").unwrap(), MunicipalityCode::parse("131016").unwrap());
@@ -406,37 +415,79 @@ mod tests {
         let registry = Registry { version: 1, issued_at_ms: vrs_protocol::now_ms(), coordinator, nodes };
         let store = RegistryStore::open(&dir.path().join("h"), national.public_key());
         store.accept(&SignedRegistry::sign(&national, registry).unwrap()).unwrap();
+        TwoNodes { _dir: dir, asker_code, holder_code, asker, holder, store }
+    }
 
-        let subject = InquirySubject::MyNumber(MyNumber::from_body(12_345).unwrap());
-        let inquiry_id = RecordId::random().unwrap();
-        let statement = ConsentStatement {
-            inquiry_id,
-            asker: asker_code,
-            holder: holder_code,
-            subject_digest: subject.digest(),
-            basis: ConsentBasis::Consent,
-            method: "written".into(),
-            obtained_at_ms: vrs_protocol::now_ms(),
-            staff_user: "desk".into(),
-            reason: None,
-        };
-        let consent = SignedConsent::sign(&asker.signing, statement).unwrap();
-        let message = Message::InquiryRequest(InquiryRequest { inquiry_id, subject, consent });
-        let params =
-            SealParams::new(Address::Node(asker_code), Address::Node(holder_code), holder.decryption.public_key());
-        let envelope = Envelope::seal(&asker.signing, params, &message).unwrap();
-
+    /// Opening `envelope` at the holder: replayed, it is refused; with one bit flipped in
+    /// its sealed part, it does not open at all.
+    fn assert_replay_and_tamper_refused(n: &TwoNodes, envelope: &Envelope, message: &Message) {
         let replay = Mutex::new(ReplayGuard::default());
-        let (sender, _, opened) = open_as(holder_code, &holder, &store, &envelope, &replay).unwrap();
-        assert_eq!((sender, opened), (asker_code, message));
+        let (sender, _, opened) = open_as(n.holder_code, &n.holder, &n.store, envelope, &replay).unwrap();
+        assert_eq!((sender, &opened), (n.asker_code, message));
         let again = Envelope::from_bytes(&envelope.to_bytes()).unwrap();
-        assert_eq!(open_as(holder_code, &holder, &store, &again, &replay).unwrap_err(), WireErrorCode::Replayed);
+        assert_eq!(open_as(n.holder_code, &n.holder, &n.store, &again, &replay).unwrap_err(), WireErrorCode::Replayed);
 
         let mut bytes = envelope.to_bytes();
         let last = bytes.len() - 80;
         bytes[last] ^= 1;
         let altered = Envelope::from_bytes(&bytes).unwrap();
         let fresh = Mutex::new(ReplayGuard::default());
-        assert!(open_as(holder_code, &holder, &store, &altered, &fresh).is_err());
+        assert!(open_as(n.holder_code, &n.holder, &n.store, &altered, &fresh).is_err());
+    }
+
+    fn statement(n: &TwoNodes, inquiry_id: RecordId, subject_digest: [u8; 32]) -> ConsentStatement {
+        ConsentStatement {
+            inquiry_id,
+            asker: n.asker_code,
+            holder: n.holder_code,
+            subject_digest,
+            basis: ConsentBasis::Consent,
+            method: "written".into(),
+            obtained_at_ms: vrs_protocol::now_ms(),
+            staff_user: "desk".into(),
+            reason: None,
+        }
+    }
+
+    /// An inquiry the holder has already opened is refused when it arrives again, and one
+    /// whose consent was swapped in transit does not open at all (the envelope signature).
+    #[test]
+    fn the_holder_refuses_a_replayed_or_altered_inquiry() {
+        let n = two_nodes();
+        let subject = InquirySubject::MyNumber(MyNumber::from_body(12_345).unwrap());
+        let inquiry_id = RecordId::random().unwrap();
+        let consent = SignedConsent::sign(&n.asker.signing, statement(&n, inquiry_id, subject.digest())).unwrap();
+        let message = Message::InquiryRequest(InquiryRequest { inquiry_id, subject, consent });
+        let params = SealParams::new(
+            Address::Node(n.asker_code),
+            Address::Node(n.holder_code),
+            n.holder.decryption.public_key(),
+        );
+        let envelope = Envelope::seal(&n.asker.signing, params, &message).unwrap();
+        assert_replay_and_tamper_refused(&n, &envelope, &message);
+    }
+
+    /// The same for a bulk chunk: one envelope of many questions is opened once only, and
+    /// a bit flipped anywhere in its sealed questions refuses the whole chunk.
+    #[test]
+    fn the_holder_refuses_a_replayed_or_tampered_inquiry_batch() {
+        let n = two_nodes();
+        let questions: Vec<BatchQuestion> = (0..200u64)
+            .map(|i| BatchQuestion {
+                inquiry_id: RecordId::random().unwrap(),
+                subject: InquirySubject::MyNumber(MyNumber::from_body(10_000 + i).unwrap()),
+            })
+            .collect();
+        let batch_id = RecordId::random().unwrap();
+        let digest = InquiryBatch::questions_digest(&questions);
+        let consent = SignedConsent::sign(&n.asker.signing, statement(&n, batch_id, digest)).unwrap();
+        let message = Message::InquiryBatch(InquiryBatch { batch_id, questions, consent });
+        let params = SealParams::new(
+            Address::Node(n.asker_code),
+            Address::Node(n.holder_code),
+            n.holder.decryption.public_key(),
+        );
+        let envelope = Envelope::seal(&n.asker.signing, params, &message).unwrap();
+        assert_replay_and_tamper_refused(&n, &envelope, &message);
     }
 }

@@ -105,15 +105,28 @@ impl SignedConsent {
         expected: &ConsentContext<'_>,
         now_ms: u64,
     ) -> Result<&ConsentStatement, ConsentError> {
+        let digest = expected.subject.digest();
+        self.verify_digest(asker_key, expected.inquiry_id, expected.asker, expected.holder, &digest, now_ms)
+    }
+
+    /// The same check against a subject digest computed by the caller: an
+    /// [`crate::messages::InquiryBatch`]'s statement binds the digest of all its questions.
+    pub fn verify_digest(
+        &self,
+        asker_key: &SigningPublicKey,
+        inquiry_id: RecordId,
+        asker: MunicipalityCode,
+        holder: MunicipalityCode,
+        subject_digest: &[u8; 32],
+        now_ms: u64,
+    ) -> Result<&ConsentStatement, ConsentError> {
         let s = &self.statement;
         asker_key
             .verify(SigContext::Consent, &s.signing_body(), &self.signature)
             .map_err(|_| ConsentError::BadSignature)?;
         s.validate()?;
-        let same = s.inquiry_id == expected.inquiry_id
-            && s.asker == expected.asker
-            && s.holder == expected.holder
-            && s.subject_digest == expected.subject.digest();
+        let same =
+            s.inquiry_id == inquiry_id && s.asker == asker && s.holder == holder && s.subject_digest == *subject_digest;
         if !same {
             return Err(ConsentError::Mismatch);
         }

@@ -11,6 +11,7 @@ mod consent;
 mod dose;
 pub(crate) mod fields;
 mod inquiry;
+mod inquiry_batch;
 mod key_rotation;
 mod stats;
 
@@ -23,6 +24,7 @@ pub use fields::FieldError;
 pub use inquiry::{
     FoundPerson, InquiryAnswer, InquiryRequest, InquiryResult, InquirySubject, PersonSummary, PriorDose,
 };
+pub use inquiry_batch::{BatchQuestion, InquiryBatch, InquiryBatchAnswer};
 pub use key_rotation::{KeyRotation, KeyRotationAck};
 pub use stats::{AgeBand, DoseCell, PopulationCell, StatsAnswer, StatsRequest};
 
@@ -44,6 +46,8 @@ pub enum Kind {
     CheckpointList = 10,
     KeyRotation = 11,
     KeyRotationAck = 12,
+    InquiryBatch = 13,
+    InquiryBatchAnswer = 14,
 }
 
 /// How long a message may legitimately take to arrive, which decides its replay window.
@@ -57,7 +61,7 @@ pub enum Delivery {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::DoseDelivery,
         Kind::DoseAck,
         Kind::InquiryRequest,
@@ -70,6 +74,8 @@ impl Kind {
         Kind::CheckpointList,
         Kind::KeyRotation,
         Kind::KeyRotationAck,
+        Kind::InquiryBatch,
+        Kind::InquiryBatchAnswer,
     ];
 
     pub fn byte(self) -> u8 {
@@ -95,6 +101,8 @@ impl Kind {
             Kind::CheckpointList => "checkpoint_list",
             Kind::KeyRotation => "key_rotation",
             Kind::KeyRotationAck => "key_rotation_ack",
+            Kind::InquiryBatch => "inquiry_batch",
+            Kind::InquiryBatchAnswer => "inquiry_batch_answer",
         }
     }
 
@@ -108,7 +116,9 @@ impl Kind {
             | Kind::CheckpointFetch
             | Kind::CheckpointList
             | Kind::KeyRotation
-            | Kind::KeyRotationAck => Delivery::Interactive,
+            | Kind::KeyRotationAck
+            | Kind::InquiryBatch
+            | Kind::InquiryBatchAnswer => Delivery::Interactive,
         }
     }
 }
@@ -130,6 +140,8 @@ pub enum Message {
     CheckpointList(CheckpointList),
     KeyRotation(KeyRotation),
     KeyRotationAck(KeyRotationAck),
+    InquiryBatch(InquiryBatch),
+    InquiryBatchAnswer(InquiryBatchAnswer),
 }
 
 /// A payload that could not be encoded or decoded. Never carries field values.
@@ -160,6 +172,8 @@ impl Message {
             Message::CheckpointList(_) => Kind::CheckpointList,
             Message::KeyRotation(_) => Kind::KeyRotation,
             Message::KeyRotationAck(_) => Kind::KeyRotationAck,
+            Message::InquiryBatch(_) => Kind::InquiryBatch,
+            Message::InquiryBatchAnswer(_) => Kind::InquiryBatchAnswer,
         }
     }
 
@@ -172,6 +186,8 @@ impl Message {
             Message::StatsAnswer(m) => m.validate(),
             Message::CheckpointFetch(m) => m.validate(),
             Message::CheckpointList(m) => m.validate(),
+            Message::InquiryBatch(m) => m.validate(),
+            Message::InquiryBatchAnswer(m) => m.validate(),
             Message::DoseAck(_)
             | Message::StatsRequest(_)
             | Message::Checkpoint(_)
@@ -198,6 +214,8 @@ impl Message {
             Message::CheckpointList(m) => postcard::to_allocvec(m),
             Message::KeyRotation(m) => postcard::to_allocvec(m),
             Message::KeyRotationAck(m) => postcard::to_allocvec(m),
+            Message::InquiryBatch(m) => postcard::to_allocvec(m),
+            Message::InquiryBatchAnswer(m) => postcard::to_allocvec(m),
         };
         let bytes = r.map_err(|_| PayloadError::Malformed)?;
         if bytes.len() > MAX_PAYLOAD_BYTES {
@@ -225,6 +243,8 @@ impl Message {
             Kind::CheckpointList => Message::CheckpointList(body(bytes)?),
             Kind::KeyRotation => Message::KeyRotation(body(bytes)?),
             Kind::KeyRotationAck => Message::KeyRotationAck(body(bytes)?),
+            Kind::InquiryBatch => Message::InquiryBatch(body(bytes)?),
+            Kind::InquiryBatchAnswer => Message::InquiryBatchAnswer(body(bytes)?),
         };
         msg.validate()?;
         Ok(msg)

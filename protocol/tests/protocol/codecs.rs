@@ -107,6 +107,40 @@ fn inquiry_req() -> impl Strategy<Value = InquiryRequest> {
         })
 }
 
+/// 1 to 12 questions (distinct ids) under a statement signed over them.
+fn inquiry_batch() -> impl Strategy<Value = InquiryBatch> {
+    (any_rid(), proptest::collection::vec(subject(), 1..12), any_code(), any_code(), text(64), any::<u64>()).prop_map(
+        |(batch_id, subjects, asker, holder, staff_user, obtained_at_ms)| {
+            let questions: Vec<BatchQuestion> = subjects
+                .into_iter()
+                .enumerate()
+                .map(|(i, subject)| {
+                    let mut id = batch_id.to_bytes();
+                    id[15] = id[15].wrapping_add(1 + i as u8);
+                    BatchQuestion { inquiry_id: RecordId::from_bytes(id), subject }
+                })
+                .collect();
+            let statement = ConsentStatement {
+                inquiry_id: batch_id,
+                asker,
+                holder,
+                subject_digest: InquiryBatch::questions_digest(&questions),
+                basis: ConsentBasis::Consent,
+                method: "written".into(),
+                obtained_at_ms,
+                staff_user,
+                reason: None,
+            };
+            InquiryBatch { batch_id, questions, consent: SignedConsent::sign(&signer(1), statement).unwrap() }
+        },
+    )
+}
+
+fn inquiry_batch_answer() -> impl Strategy<Value = InquiryBatchAnswer> {
+    (any_rid(), proptest::collection::vec(inquiry_answer(), 1..8))
+        .prop_map(|(batch_id, answers)| InquiryBatchAnswer { batch_id, answers })
+}
+
 fn prior_dose() -> impl Strategy<Value = PriorDose> {
     (1u8..=9, any_date(), product(), text(64), any_code()).prop_map(
         |(dose_number, vaccinated_on, product, lot, given_in)| PriorDose {
@@ -190,6 +224,8 @@ pub fn any_message() -> impl Strategy<Value = Message> {
             .prop_map(|(checkpoints, more)| Message::CheckpointList(CheckpointList { checkpoints, more })),
         any::<u8>().prop_map(|s| Message::KeyRotation(KeyRotation { enrollment: new_keys(&signer(s)) })),
         any::<u64>().prop_map(|version| Message::KeyRotationAck(KeyRotationAck { version })),
+        inquiry_batch().prop_map(Message::InquiryBatch),
+        inquiry_batch_answer().prop_map(Message::InquiryBatchAnswer),
     ]
 }
 

@@ -135,6 +135,35 @@ pub fn new_keys(node: &SigningKey) -> SignedEnrollment {
     SignedEnrollment::sign(node, e).unwrap()
 }
 
+/// Two questions to Chiyoda under one statement signed by `asker`.
+pub fn inquiry_batch(asker: &SigningKey) -> InquiryBatch {
+    let questions = vec![
+        BatchQuestion { inquiry_id: rid(4), subject: my_number_subject() },
+        BatchQuestion {
+            inquiry_id: rid(5),
+            subject: InquirySubject::Coupon {
+                coupon: CouponNumber::parse("0000123456").unwrap(),
+                birth_date: date("1960-04-01"),
+            },
+        },
+    ];
+    let statement = ConsentStatement {
+        inquiry_id: rid(6),
+        subject_digest: InquiryBatch::questions_digest(&questions),
+        ..consent_statement(&my_number_subject())
+    };
+    InquiryBatch { batch_id: rid(6), questions, consent: SignedConsent::sign(asker, statement).unwrap() }
+}
+
+/// The answers to [`inquiry_batch`]: one found, one not.
+pub fn inquiry_batch_answer() -> InquiryBatchAnswer {
+    let found = InquiryAnswer { inquiry_id: rid(4), ..found_answer() };
+    InquiryBatchAnswer {
+        batch_id: rid(6),
+        answers: vec![found, InquiryAnswer { inquiry_id: rid(5), result: InquiryResult::NotFound }],
+    }
+}
+
 /// One message of every kind, in kind order.
 pub fn every_kind() -> Vec<Message> {
     let asker = signer(1);
@@ -151,5 +180,7 @@ pub fn every_kind() -> Vec<Message> {
         Message::CheckpointList(CheckpointList { checkpoints: vec![checkpoint(&signer(2))], more: false }),
         Message::KeyRotation(KeyRotation { enrollment: new_keys(&signer(3)) }),
         Message::KeyRotationAck(KeyRotationAck { version: 7 }),
+        Message::InquiryBatch(inquiry_batch(&asker)),
+        Message::InquiryBatchAnswer(inquiry_batch_answer()),
     ]
 }

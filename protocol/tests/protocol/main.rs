@@ -7,6 +7,7 @@ mod codecs;
 mod consent;
 mod envelope;
 mod fixtures;
+mod inquiry_batch;
 mod registry;
 mod replay;
 mod vectors;

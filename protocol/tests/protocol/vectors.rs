@@ -120,6 +120,7 @@ fn signature_vectors() -> Vec<Value> {
     .unwrap();
     let consent = inquiry(&signer(SENDER)).consent;
     let cp = checkpoint(&signer(SENDER));
+    let batch = inquiry_batch(&signer(SENDER));
     vec![
         json!({"name": "sig_registry", "context": "vrs-registry-v1", "signer": h(national.public_key().as_bytes()),
                "document": reg, "body": h(&postcard::to_allocvec(&reg.registry).unwrap())}),
@@ -127,6 +128,10 @@ fn signature_vectors() -> Vec<Value> {
                "document": enr, "body": h(&postcard::to_allocvec(&enr.enrollment).unwrap())}),
         json!({"name": "sig_consent", "context": "vrs-consent-v1", "signer": h(signer(SENDER).public_key().as_bytes()),
                "document": consent, "body": h(&postcard::to_allocvec(&consent.statement).unwrap())}),
+        // A batch's statement: its subject digest is SHA-256 of the prefix and `questions`.
+        json!({"name": "sig_consent_batch", "context": "vrs-consent-v1", "signer": h(signer(SENDER).public_key().as_bytes()),
+               "document": batch.consent, "body": h(&postcard::to_allocvec(&batch.consent.statement).unwrap()),
+               "questions": h(&postcard::to_allocvec(&batch.questions).unwrap())}),
         json!({"name": "sig_checkpoint", "context": "vrs-checkpoint-v1", "signer": h(signer(SENDER).public_key().as_bytes()),
                "document": cp, "body": h(&postcard::to_allocvec(&cp.checkpoint).unwrap())}),
     ]
@@ -217,6 +222,10 @@ fn check_signature(v: &Value) {
         }
         "vrs-consent-v1" => {
             let d: SignedConsent = serde_json::from_value(doc.clone()).unwrap();
+            if let Some(q) = v.get("questions") {
+                let questions: Vec<BatchQuestion> = postcard::from_bytes(&unhex(q)).unwrap();
+                assert_eq!(InquiryBatch::questions_digest(&questions), d.statement.subject_digest);
+            }
             (SigContext::Consent, postcard::to_allocvec(&d.statement).unwrap(), d.signature)
         }
         "vrs-checkpoint-v1" => {
