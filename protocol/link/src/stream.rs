@@ -206,7 +206,7 @@ impl Streams {
 /// The sending side of our stream to one peer.
 #[derive(Debug)]
 pub(crate) struct OutStream {
-    writer: mpsc::UnboundedSender<Queued>,
+    writer: mpsc::Sender<Queued>,
     slots: Arc<Semaphore>,
     pending: Mutex<HashMap<u64, AnswerSender>>,
     next_id: AtomicU64,
@@ -231,7 +231,8 @@ impl OutStream {
         self.pending().insert(id, reply);
         // Checked after the insert: a stream closing now either sees our entry (and fails
         // it) or we see it closed.
-        if self.closed.load(Ordering::SeqCst) || self.writer.send((encode(REQUEST, id, frame), Some(slot))).is_err() {
+        if self.closed.load(Ordering::SeqCst) || self.writer.try_send((encode(REQUEST, id, frame), Some(slot))).is_err()
+        {
             self.pending().remove(&id);
             return Err(LinkError::ConnectionClosed);
         }
@@ -259,7 +260,7 @@ impl OutStream {
 /// the peer "not answered" (its request fails, as a single request's closed stream would).
 pub(crate) struct StreamReply {
     id: u64,
-    writer: Option<mpsc::UnboundedSender<Queued>>,
+    writer: Option<mpsc::Sender<Queued>>,
     /// Held until the answer is written, so unwritten answers count against the limit.
     permit: Option<OwnedSemaphorePermit>,
 }
@@ -275,17 +276,17 @@ impl StreamReply {
         let Some(writer) = self.writer.take() else { return Err(LinkError::Shutdown) };
         let permit = self.permit.take();
         if frame.len() > MAX_FRAME_BYTES {
-            let _ = writer.send((encode(NOT_ANSWERED, self.id, &[]), permit));
+            let _ = writer.try_send((encode(NOT_ANSWERED, self.id, &[]), permit));
             return Err(LinkError::Io("answer exceeds the size limit".into()));
         }
-        writer.send((encode(ANSWER, self.id, frame), permit)).map_err(|_| LinkError::ConnectionClosed)
+        writer.try_send((encode(ANSWER, self.id, frame), permit)).map_err(|_| LinkError::ConnectionClosed)
     }
 }
 
 impl Drop for StreamReply {
     fn drop(&mut self) {
         if let Some(writer) = self.writer.take() {
-            let _ = writer.send((encode(NOT_ANSWERED, self.id, &[]), self.permit.take()));
+            let _ = writer.try_send((encode(NOT_ANSWERED, self.id, &[]), self.permit.take()));
         }
     }
 }
@@ -319,7 +320,7 @@ async fn read_tagged<T: AsyncRead + Unpin>(io: &mut T) -> io::Result<(u8, u64, V
 }
 
 /// Writes what is queued, several frames per write when they wait together.
-async fn write_loop(mut io: WriteHalf<Stream>, mut rx: mpsc::UnboundedReceiver<Queued>) {
+async fn write_loop(mut io: WriteHalf<Stream>, mut rx: mpsc::Receiver<Queued>) {
     let mut buf = Vec::new();
     let mut permits = Vec::new();
     while let Some((first, permit)) = rx.recv().await {
@@ -350,7 +351,8 @@ async fn write_loop(mut io: WriteHalf<Stream>, mut rx: mpsc::UnboundedReceiver<Q
 /// Starts the tasks of our new outbound stream to `peer` and makes it the one used.
 pub(crate) fn start_outbound(streams: &Arc<Streams>, peer: PeerId, stream: Stream) {
     let (read, write) = stream.split();
-    let (writer, rx) = mpsc::unbounded_channel();
+    // Every queued frame holds one of MAX_OUTSTANDING slots: the channel never fills.
+    let (writer, rx) = mpsc::channel(MAX_OUTSTANDING);
     let out = Arc::new(OutStream {
         writer,
         slots: Arc::new(Semaphore::new(MAX_OUTSTANDING)),
@@ -400,11 +402,13 @@ pub(crate) fn start_inbound(
     alive: Arc<()>,
 ) {
     let (read, write) = stream.split();
-    let (writer, rx) = mpsc::unbounded_channel();
+    let limit = limit.max(1);
+    // Every queued answer holds one of `limit` permits: the channel never fills.
+    let (writer, rx) = mpsc::channel(limit);
     tokio::spawn(write_loop(write, rx));
     tokio::spawn(async move {
         let _alive = alive;
-        let permits = Arc::new(Semaphore::new(limit.max(1)));
+        let permits = Arc::new(Semaphore::new(limit));
         let mut io = BufReader::with_capacity(READ_BUFFER, read);
         loop {
             let Ok(permit) = permits.clone().acquire_owned().await else { break };
