@@ -30,7 +30,7 @@ pub use id16::{MessageId, RecordId, RngError};
 pub use ids::{Atena, CouponNumber, IdError, MunicipalityCode, MyNumber, OcrError, OcrLine, Sex};
 pub use keys::{DecryptionKey, KeyError, RecipientKey, SigningKey, SigningPublicKey};
 pub use messages::{Kind, Message};
-pub use names::{ENVELOPE_BATCH_PROTOCOL, ENVELOPE_PROTOCOL, REGISTRY_PROTOCOL};
+pub use names::{ENVELOPE_BATCH_PROTOCOL, ENVELOPE_PROTOCOL, ENVELOPE_STREAM_PROTOCOL, REGISTRY_PROTOCOL};
 pub use replay::{ReplayError, ReplayGuard, ReplayPolicy};
 pub use time::now_ms;
 pub use wire_error::WireErrorCode;

@@ -17,6 +17,14 @@ pub const ENVELOPE_PROTOCOL: &str = "/vrs/envelope/1";
 /// answered exactly as on [`ENVELOPE_PROTOCOL`], which a peer may always use instead.
 pub const ENVELOPE_BATCH_PROTOCOL: &str = "/vrs/envelope-batch/1";
 
+/// Sealed envelopes on one long-lived stream per direction and connection: each side
+/// opens one stream for its own requests and answers the peer's on the stream the peer
+/// opened. Frames are tagged with a request id (specs/protocol.md §6.2), so many
+/// requests share one stream, one protocol negotiation and no per-request timer. Each
+/// request and answer is exactly a [`ENVELOPE_PROTOCOL`] body, checked on its own; a
+/// peer that does not speak it is sent envelopes on the other two protocols.
+pub const ENVELOPE_STREAM_PROTOCOL: &str = "/vrs/envelope-stream/1";
+
 /// The signed registry: request = [`RegistryRequest`](crate::RegistryRequest) frame,
 /// response = [`RegistryResponse`](crate::RegistryResponse) frame.
 pub const REGISTRY_PROTOCOL: &str = "/vrs/registry/1";
@@ -25,4 +33,5 @@ pub const REGISTRY_PROTOCOL: &str = "/vrs/registry/1";
 pub const WIRE_VERSION: u8 = 1;
 
 /// Every protocol this crate speaks, for registering with the libp2p behaviour.
-pub const ALL_PROTOCOLS: [&str; 3] = [ENVELOPE_PROTOCOL, ENVELOPE_BATCH_PROTOCOL, REGISTRY_PROTOCOL];
+pub const ALL_PROTOCOLS: [&str; 4] =
+    [ENVELOPE_PROTOCOL, ENVELOPE_BATCH_PROTOCOL, ENVELOPE_STREAM_PROTOCOL, REGISTRY_PROTOCOL];

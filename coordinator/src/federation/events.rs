@@ -33,7 +33,7 @@ fn on_connected(fed: &Arc<Federation>, peer: PeerId) {
     let Some(code) = snapshot.code_of(&peer) else { return };
     tracing::info!(municipality = %code, %peer, "node connected");
     persist_last_seen(fed, code);
-    registry_sync::spawn_push(fed, code, peer, snapshot.signed.clone());
+    registry_sync::spawn_push(fed, code, peer, snapshot.clone());
     queue::spawn_delivery(fed, code);
 }
 

@@ -51,17 +51,17 @@ pub async fn apply(fed: &Arc<Federation>, signed: SignedRegistry) -> anyhow::Res
     fed.metrics.nodes_connected.set(i64::try_from(fed.peers.connected_members().len()).unwrap_or(i64::MAX));
     tracing::info!(version = snapshot.version(), nodes = snapshot.by_code.len(), "registry version now current");
     for (code, peer) in fed.peers.connected_members() {
-        spawn_push(fed, code, peer, snapshot.signed.clone());
+        spawn_push(fed, code, peer, snapshot.clone());
     }
     Ok(())
 }
 
 /// Pushes a registry to one node; a node that misses it fetches on its next connect.
-pub fn spawn_push(fed: &Arc<Federation>, code: MunicipalityCode, peer: PeerId, signed: Arc<SignedRegistry>) {
+pub fn spawn_push(fed: &Arc<Federation>, code: MunicipalityCode, peer: PeerId, snapshot: Arc<Snapshot>) {
     let fed = fed.clone();
     tokio::spawn(async move {
-        let version = signed.registry.version;
-        let frame = RegistryRequest::Push(Box::new((*signed).clone())).to_bytes();
+        let version = snapshot.version();
+        let frame = snapshot.push_frame().to_vec();
         match fed.client.request(peer, Channel::Registry, frame).await {
             Ok(answer) => match RegistryResponse::from_bytes(&answer) {
                 Ok(RegistryResponse::Accepted { version: v }) => {
@@ -80,7 +80,7 @@ pub fn answer(fed: &Federation, frame: &[u8]) -> Vec<u8> {
     let snapshot = fed.peers.snapshot();
     let response = match RegistryRequest::from_bytes(frame) {
         Ok(RegistryRequest::Fetch { have_version }) if have_version < snapshot.version() => {
-            RegistryResponse::Current(Box::new((*snapshot.signed).clone()))
+            return snapshot.fetch_answer().to_vec();
         }
         Ok(RegistryRequest::Fetch { .. }) => RegistryResponse::UpToDate,
         // Registries flow from the coordinator only.

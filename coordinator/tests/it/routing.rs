@@ -207,3 +207,53 @@ async fn sigkill_mid_traffic_loses_nothing_and_doubles_nothing() {
     assert_eq!(message_ids(&got), sent);
     assert!(c.terminate().success(), "SIGTERM exits 0");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_burst_on_envelope_streams_only_the_envelope_with_a_bad_signature_is_refused() {
+    burst_with_one_bad_signature(vrs_link::LinkConfig::default()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_burst_that_travels_as_batches_only_the_envelope_with_a_bad_signature_is_refused() {
+    // Nodes without envelope streams: 8 envelope requests in flight per peer, the rest
+    // wait and leave as batches (`/vrs/envelope-batch/1`), on both hops.
+    burst_with_one_bad_signature(vrs_link::LinkConfig { envelope_stream: false, ..Default::default() }).await;
+}
+
+/// 40 envelopes from Chiyoda to Yokohama at once, one signed with a foreign key: that one
+/// is refused `bad_signature`, the 39 others are forwarded byte for byte.
+async fn burst_with_one_bad_signature(config: vrs_link::LinkConfig) {
+    let (c, mut chiyoda, mut yokohama) = federation().await;
+    chiyoda.connect_with(&c, accept_all(), config.clone()).await;
+    yokohama.connect_with(&c, accept_all(), config).await;
+    chiyoda.wait_connected(&c).await;
+    yokohama.wait_connected(&c).await;
+    eventually("both connected", || async { c.health().await["nodes_connected"] == 2 }).await;
+    // Let the links settle (envelope streams open just after the connection).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut envelopes: Vec<Vec<u8>> = (0..40).map(|_| chiyoda.seal_ack(&yokohama).to_bytes()).collect();
+    let bad = 23;
+    let msg = Message::DoseAck(vrs_protocol::messages::DoseAck {
+        dose_id: RecordId::random().unwrap(),
+        outcome: vrs_protocol::messages::DoseOutcome::Recorded,
+    });
+    envelopes[bad] = chiyoda.seal(&yokohama, &msg, &SigningKey::generate().unwrap()).to_bytes();
+    let answers = futures_util::future::join_all(envelopes.iter().map(|e| chiyoda.send(&c, e.clone()))).await;
+    for (i, answer) in answers.iter().enumerate() {
+        let want =
+            if i == bad { EnvelopeResponse::Error(WireErrorCode::BadSignature) } else { EnvelopeResponse::Accepted };
+        assert_eq!(answer, &want, "envelope {i}");
+    }
+    // Yokohama received the 39 others byte for byte, and not the forged one.
+    let mut got = yokohama.drain(Duration::from_millis(500)).await;
+    let mut want: Vec<Vec<u8>> =
+        envelopes.iter().enumerate().filter(|(i, _)| *i != bad).map(|(_, e)| e.clone()).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    let metrics = c.http_client.get(format!("{}/metrics", c.http)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("vrs_coordinator_messages_total{kind=\"dose_ack\",outcome=\"forwarded\"} 39"),
+        "{metrics}"
+    );
+}

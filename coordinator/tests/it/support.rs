@@ -240,7 +240,13 @@ impl FakeNode {
     /// Dials the coordinator and keeps the connection; answers envelopes with `answer`
     /// and registry pushes with `accepted`, recording both.
     pub async fn connect(&mut self, coordinator: &Coordinator, answer: Answerer) {
-        let (client, events) = vrs_link::start(self.keypair.clone(), LinkConfig::default()).unwrap();
+        self.connect_with(coordinator, answer, LinkConfig::default()).await;
+    }
+
+    /// [`FakeNode::connect`] with a link configuration of its own (e.g. a node version
+    /// without envelope streams).
+    pub async fn connect_with(&mut self, coordinator: &Coordinator, answer: Answerer, config: LinkConfig) {
+        let (client, events) = vrs_link::start(self.keypair.clone(), config).unwrap();
         let (env_tx, env_rx) = mpsc::channel(1024);
         let (push_tx, push_rx) = mpsc::channel(1024);
         tokio::spawn(serve_events(events, answer, env_tx, push_tx));

@@ -2,6 +2,7 @@
 //! [`Event`]s the link reports and the [`Responder`] that answers an inbound request.
 
 use crate::batching::{BatchAnswers, InboundBatch};
+use crate::stream::{StreamReply, Streams};
 use libp2p::request_response::ResponseChannel;
 use libp2p::{Multiaddr, PeerId};
 use std::collections::HashSet;
@@ -22,6 +23,10 @@ pub struct LinkConfig {
     /// First and longest pause between redials of a peer kept connected.
     pub redial_min: Duration,
     pub redial_max: Duration,
+    /// Speak `/vrs/envelope-stream/1` (one long-lived stream per direction for envelopes,
+    /// see `stream`). Off, this link behaves as a version without it: envelopes travel on
+    /// `/vrs/envelope/1` and in batches. For tests of that fallback.
+    pub envelope_stream: bool,
 }
 
 impl Default for LinkConfig {
@@ -32,6 +37,7 @@ impl Default for LinkConfig {
             envelope_slots_per_peer: 8,
             redial_min: Duration::from_millis(250),
             redial_max: Duration::from_secs(30),
+            envelope_stream: true,
         }
     }
 }
@@ -87,6 +93,8 @@ pub(crate) enum Reply {
     Single { channel: Channel, response: ResponseChannel<Vec<u8>>, commands: mpsc::WeakSender<Command> },
     /// One frame of an inbound batch; the batch is answered when all its frames are.
     InBatch { batch: Arc<InboundBatch>, index: usize },
+    /// A request on the peer's envelope stream (`stream`).
+    Stream(StreamReply),
 }
 
 impl Responder {
@@ -101,6 +109,7 @@ impl Responder {
                 batch.answer(index, frame);
                 Ok(())
             }
+            Reply::Stream(reply) => reply.answer(&frame),
         }
     }
 }
@@ -122,6 +131,7 @@ pub struct Client {
     pub(crate) commands: mpsc::Sender<Command>,
     pub(crate) peer_id: PeerId,
     pub(crate) request_timeout: Duration,
+    pub(crate) streams: Arc<Streams>,
 }
 
 impl Client {
@@ -151,6 +161,13 @@ impl Client {
     /// runs out while it waits, it is not sent at all).
     pub async fn request(&self, peer: PeerId, channel: Channel, frame: Vec<u8>) -> Result<Vec<u8>, LinkError> {
         let deadline = Instant::now() + self.request_timeout;
+        // The peer's envelope stream, when it is up, takes the request straight to its
+        // writer, past the event loop.
+        if channel == Channel::Envelope
+            && let Some(stream) = self.streams.get(&peer)
+        {
+            return stream.request(&frame, deadline).await;
+        }
         let (reply, rx) = oneshot::channel();
         self.send(Command::Request { peer, channel, frame, reply }).await?;
         match tokio::time::timeout_at(deadline, rx).await {

@@ -4,8 +4,10 @@
 use crate::batching::{AnswerSender, BatchAnswers, InboundBatch, Outbound, Outgoing};
 use crate::client::{Channel, Client, Command, Event, LinkConfig, LinkError, Reply, Responder};
 use crate::codec::{BatchCodec, FrameCodec};
+use crate::stream::{self, Opened, StreamOpened, Streams};
 use futures::StreamExt;
 use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ProtocolSupport};
+use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
@@ -25,6 +27,7 @@ struct Behaviour {
     envelopes: request_response::Behaviour<FrameCodec>,
     batches: request_response::Behaviour<BatchCodec>,
     registry: request_response::Behaviour<FrameCodec>,
+    streams: Toggle<stream::Behaviour>,
     ping: ping::Behaviour,
 }
 
@@ -56,6 +59,7 @@ pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Rece
                     .with_max_concurrent_streams(config.max_concurrent_streams),
             ),
             registry: rr(REGISTRY_PROTOCOL),
+            streams: Toggle::from(config.envelope_stream.then(stream::Behaviour::default)),
             ping: ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(10))),
         })
         .map_err(|e| LinkError::Io(e.to_string()))?
@@ -66,7 +70,10 @@ pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Rece
     let (commands, command_rx) = mpsc::channel(1024);
     let (events, event_rx) = mpsc::channel(1024);
     let request_timeout = config.request_timeout;
+    let streams = Arc::new(Streams::default());
     let event_loop = EventLoop {
+        streams: streams.clone(),
+        inbound_streams: HashMap::new(),
         swarm,
         outbound: Outbound::new(config.envelope_slots_per_peer),
         config,
@@ -82,7 +89,7 @@ pub fn start(keypair: Keypair, config: LinkConfig) -> Result<(Client, mpsc::Rece
         allowed: HashSet::new(),
     };
     tokio::spawn(event_loop.run());
-    Ok((Client { commands, peer_id, request_timeout }, event_rx))
+    Ok((Client { commands, peer_id, request_timeout, streams }, event_rx))
 }
 
 /// A peer the loop keeps connected: where to dial it, and when next.
@@ -122,12 +129,24 @@ struct EventLoop {
     listening: HashMap<ListenerId, oneshot::Sender<Result<Multiaddr, LinkError>>>,
     kept: HashMap<PeerId, Kept>,
     allowed: HashSet<PeerId>,
+    /// Our envelope streams (`stream`), shared with the clients.
+    streams: Arc<Streams>,
+    /// Per peer, a token each task serving one of its envelope streams holds: bounds how
+    /// many such streams a peer can make us serve.
+    inbound_streams: HashMap<PeerId, Arc<()>>,
 }
+
+/// Envelope streams of one peer served at once (one per connection; a second connection
+/// can overlap the first while a redial races its close).
+const MAX_INBOUND_STREAMS: usize = 2;
 
 impl EventLoop {
     async fn run(mut self) {
-        let mut tick = tokio::time::interval(Duration::from_millis(100));
         loop {
+            // No periodic tick: a timer wakes the loop only while a redial is pending (a
+            // process of many links, like the benchmark's 1,741 simulated nodes, would
+            // otherwise wake every loop ten times a second for nothing).
+            let redial = self.next_redial();
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
                 command = self.commands.recv() => match command {
@@ -140,7 +159,9 @@ impl EventLoop {
                     }
                     None => break,
                 },
-                _ = tick.tick() => self.redial_due(),
+                _ = tokio::time::sleep_until(redial.unwrap_or_else(Instant::now)), if redial.is_some() => {
+                    self.redial_due();
+                }
             }
             self.flush();
         }
@@ -244,6 +265,11 @@ impl EventLoop {
         }
     }
 
+    /// When the earliest redial of a peer kept connected is due, if any is pending.
+    fn next_redial(&self) -> Option<Instant> {
+        self.kept.values().filter(|k| !k.connected).filter_map(|k| k.next_dial).min()
+    }
+
     fn redial_due(&mut self) {
         let now = Instant::now();
         let max = self.config.redial_max;
@@ -317,12 +343,31 @@ impl EventLoop {
                 self.batch_ok.remove(&peer_id);
                 self.no_batch.remove(&peer_id);
                 self.outbound.fail_waiting(&peer_id, &LinkError::ConnectionClosed);
+                self.streams.forget(&peer_id);
+                self.inbound_streams.remove(&peer_id);
                 self.emit(Event::Disconnected(peer_id));
             }
             SwarmEvent::Behaviour(BehaviourEvent::Envelopes(event)) => self.on_frames(Channel::Envelope, event),
             SwarmEvent::Behaviour(BehaviourEvent::Registry(event)) => self.on_frames(Channel::Registry, event),
             SwarmEvent::Behaviour(BehaviourEvent::Batches(event)) => self.on_batch(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Streams(event)) => self.on_stream(event),
             _ => {}
+        }
+    }
+
+    fn on_stream(&mut self, StreamOpened { peer, opened }: StreamOpened) {
+        match opened {
+            Opened::Outbound(s) => stream::start_outbound(&self.streams, peer, s),
+            Opened::Inbound(s) => {
+                let token = self.inbound_streams.entry(peer).or_default();
+                // The map's own reference, plus one per stream being served.
+                if Arc::strong_count(token) > MAX_INBOUND_STREAMS {
+                    tracing::debug!(%peer, "envelope stream refused: too many from this peer");
+                    return;
+                }
+                let limit = self.config.max_concurrent_streams;
+                stream::start_inbound(peer, s, self.events.clone(), limit, token.clone());
+            }
         }
     }
 

@@ -17,6 +17,7 @@ mod client;
 mod codec;
 mod event_loop;
 mod identity;
+mod stream;
 
 pub use client::{Channel, Client, Event, LinkConfig, LinkError, Responder};
 pub use codec::MAX_FRAME_BYTES;
