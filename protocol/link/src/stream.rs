@@ -454,4 +454,33 @@ mod tests {
             io::ErrorKind::UnexpectedEof
         );
     }
+
+    proptest::proptest! {
+        /// Frames written back to back read back one by one, unchanged and in order.
+        #[test]
+        fn frames_round_trip_in_order(
+            frames in proptest::collection::vec((0u8..3, proptest::num::u64::ANY,
+                proptest::collection::vec(proptest::num::u8::ANY, 0..2048)), 1..8),
+        ) {
+            let bytes: Vec<u8> = frames.iter().flat_map(|(kind, id, body)| encode(*kind, *id, body)).collect();
+            let mut io = Cursor::new(bytes);
+            for frame in &frames {
+                let read = block_on(read_tagged(&mut io)).unwrap();
+                proptest::prop_assert_eq!(&read, frame);
+            }
+            proptest::prop_assert_eq!(
+                block_on(read_tagged(&mut io)).unwrap_err().kind(),
+                io::ErrorKind::UnexpectedEof
+            );
+        }
+
+        /// Whatever a peer sends, reading it is a frame or an error, never a panic, and a
+        /// frame never holds more than the stream's limit.
+        #[test]
+        fn any_bytes_read_as_a_frame_or_an_error(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..4096)) {
+            if let Ok((_, _, body)) = block_on(read_tagged(&mut Cursor::new(bytes))) {
+                proptest::prop_assert!(body.len() <= MAX_FRAME_BYTES);
+            }
+        }
+    }
 }
