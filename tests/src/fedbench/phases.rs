@@ -174,8 +174,12 @@ impl Results {
         t.rate("doses/s via coordinator, 1 pair (presealed)", p.rate(), Some(b.rate()), TARGET_PER_SEC);
         t.compare("  p50 latency, 1 pair", p.percentile_ms(0.5), b.percentile_ms(0.5), "ms", false);
         t.compare("  p99 latency, 1 pair", p.percentile_ms(0.99), b.percentile_ms(0.99), "ms", false);
+        // Issue 4 sets its floor for forwarding (the pair above) and asks the simulation of
+        // every municipality to report its throughput: here the 1,741 simulated nodes' link
+        // work shares the coordinator's two cores, which no deployment does.
         let mixed = format!("doses/s via coordinator, mixed over {nodes} nodes");
-        t.rate(&mixed, m.rate(), Some(b.rate()), TARGET_PER_SEC);
+        t.compare(&mixed, m.rate(), b.rate(), "/s", true);
+        t.reported();
         t.compare("  p50 latency, mixed", m.percentile_ms(0.5), b.percentile_ms(0.5), "ms", false);
         t.compare("  p99 latency, mixed", m.percentile_ms(0.99), b.percentile_ms(0.99), "ms", false);
         let (l, lb) = (&self.live.out, &self.live_base.out);

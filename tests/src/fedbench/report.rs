@@ -59,6 +59,14 @@ impl Table {
         });
     }
 
+    /// Marks the last row as a figure the issue asks to report, with no target of its own.
+    pub fn reported(&mut self) {
+        if let Some(r) = self.rows.last_mut() {
+            r.target = "report".into();
+            r.met = "-".into();
+        }
+    }
+
     /// Gives the last row its target and whether it was met.
     pub fn target(&mut self, target: &str, met: bool) {
         if let Some(r) = self.rows.last_mut() {
