@@ -449,6 +449,16 @@ mod tests {
         }
     }
 
+    /// `message` sealed by the asker to the holder, as the asker's node would send it.
+    fn seal_to_holder(n: &TwoNodes, message: &Message) -> Envelope {
+        let params = SealParams::new(
+            Address::Node(n.asker_code),
+            Address::Node(n.holder_code),
+            n.holder.decryption.public_key(),
+        );
+        Envelope::seal(&n.asker.signing, params, message).unwrap()
+    }
+
     /// An inquiry the holder has already opened is refused when it arrives again, and one
     /// whose consent was swapped in transit does not open at all (the envelope signature).
     #[test]
@@ -458,12 +468,7 @@ mod tests {
         let inquiry_id = RecordId::random().unwrap();
         let consent = SignedConsent::sign(&n.asker.signing, statement(&n, inquiry_id, subject.digest())).unwrap();
         let message = Message::InquiryRequest(InquiryRequest { inquiry_id, subject, consent });
-        let params = SealParams::new(
-            Address::Node(n.asker_code),
-            Address::Node(n.holder_code),
-            n.holder.decryption.public_key(),
-        );
-        let envelope = Envelope::seal(&n.asker.signing, params, &message).unwrap();
+        let envelope = seal_to_holder(&n, &message);
         assert_replay_and_tamper_refused(&n, &envelope, &message);
     }
 
@@ -482,12 +487,7 @@ mod tests {
         let digest = InquiryBatch::questions_digest(&questions);
         let consent = SignedConsent::sign(&n.asker.signing, statement(&n, batch_id, digest)).unwrap();
         let message = Message::InquiryBatch(InquiryBatch { batch_id, questions, consent });
-        let params = SealParams::new(
-            Address::Node(n.asker_code),
-            Address::Node(n.holder_code),
-            n.holder.decryption.public_key(),
-        );
-        let envelope = Envelope::seal(&n.asker.signing, params, &message).unwrap();
+        let envelope = seal_to_holder(&n, &message);
         assert_replay_and_tamper_refused(&n, &envelope, &message);
     }
 }
