@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use std::time::Duration;
-use vrs_link::{Channel, LinkError};
+use vrs_link::Channel;
 use vrs_protocol::messages::{DoseDelivery, StatsRequest};
 use vrs_protocol::{
     CivilDate, CouponNumber, Envelope, EnvelopeResponse, Message, RecordId, RegistryResponse, SigningKey, WireErrorCode,
@@ -40,11 +40,16 @@ async fn an_enrolled_node_connects_gets_the_registry_and_a_stranger_cannot_conne
 
     let mut stranger = FakeNode::new("011002");
     stranger.connect(&c, accept_all()).await;
-    // Give the stranger time to try (it redials with backoff); it must never get in.
+    // Give the stranger time to try (it redials with backoff); it must never get in. The
+    // coordinator closes each of its connections as soon as the handshake ends, so the
+    // stranger's own link may hold one for an instant between redials: what counts is
+    // that it is never served and never counted.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(!stranger.is_connected_to(&c).await);
-    let attempt = stranger.link().request(c.peer_id(), Channel::Envelope, vec![1]).await;
-    assert_eq!(attempt, Err(LinkError::Unreachable));
+    for _ in 0..3 {
+        let attempt = stranger.link().request(c.peer_id(), Channel::Envelope, vec![1]).await;
+        assert!(attempt.is_err(), "the stranger was answered: {attempt:?}");
+    }
+    eventually("the stranger is not connected", || async { !stranger.is_connected_to(&c).await }).await;
     assert_eq!(c.health().await["nodes_connected"], 1);
 }
 
