@@ -32,19 +32,21 @@ fn submissions(products: &ProductMaster, base: u64) -> Vec<(&'static str, Submis
     let away = format!("11011002{:010}", 7 + base); // 札幌市: queued for the outbox
     let unknown = ocr(99 + base, 1); // ours, but no resident holds the coupon: unmatched
     let ocr = |i: u64, dose: u8| ocr(base + i, dose);
+    let k = format!("k-{base}"); // keys are the actor's for good: each run its own
+    let k = Some(k.as_str());
     let sub = |ocr_line: &str, on: &str, lot: &str, key: Option<&str>| Submission {
         dose: valid(products, ocr_line, on, lot),
         idempotency_key: key.map(str::to_owned),
     };
     vec![
-        ("site", sub(&ocr(0, 1), "2021-06-01", "A1", Some("k-1"))),
-        ("site", sub(&ocr(0, 1), "2021-06-01", "A1", Some("k-1"))), // the retry: a replay
-        ("site", sub(&ocr(0, 1), "2021-06-01", "A1", None)),        // a second scan: duplicate
-        ("site", sub(&ocr(0, 2), "2021-06-10", "A2", None)),        // dose 2 too soon: flagged
-        ("site", sub(&ocr(0, 2), "2021-06-10", "A2", Some("k-1"))), // key reused for another dose
-        ("other", sub(&ocr(0, 2), "2021-06-10", "A2", Some("k-1"))), // same key, other actor: its own
-        ("site", sub(&ocr(1, 2), "2021-07-01", "B2", None)),        // dose 2 before dose 1
-        ("site", sub(&ocr(1, 1), "2021-08-01", "B1", None)),        // then dose 1, dated after it
+        ("site", sub(&ocr(0, 1), "2021-06-01", "A1", k)),
+        ("site", sub(&ocr(0, 1), "2021-06-01", "A1", k)), // the retry: a replay
+        ("site", sub(&ocr(0, 1), "2021-06-01", "A1", None)), // a second scan: duplicate
+        ("site", sub(&ocr(0, 2), "2021-06-10", "A2", None)), // dose 2 too soon: flagged
+        ("site", sub(&ocr(0, 2), "2021-06-10", "A2", k)), // key reused for another dose
+        ("other", sub(&ocr(0, 2), "2021-06-10", "A2", k)), // same key, other actor: its own
+        ("site", sub(&ocr(1, 2), "2021-07-01", "B2", None)), // dose 2 before dose 1
+        ("site", sub(&ocr(1, 1), "2021-08-01", "B1", None)), // then dose 1, dated after it
         ("site", sub(&unknown, "2021-06-02", "C1", None)),
         ("site", sub(&unknown, "2021-06-02", "C1", None)), // unmatched twice: duplicate
         ("site", sub(&away, "2021-06-03", "D1", None)),
