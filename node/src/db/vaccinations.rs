@@ -196,7 +196,7 @@ pub fn list(
 }
 
 /// Birth date, status code and last update of a resident, for the rules.
-pub fn person_facts(conn: &mut DbConn, atena: &str) -> Result<Option<(String, i16, i64)>, DbError> {
+pub fn person_facts(conn: &mut DbConn, atena: &str) -> Result<Option<PersonFacts>, DbError> {
     Ok(residents::table
         .find(atena)
         .select((residents::birth_date, residents::status, residents::updated_at))
@@ -204,8 +204,11 @@ pub fn person_facts(conn: &mut DbConn, atena: &str) -> Result<Option<(String, i1
         .optional()?)
 }
 
-/// [`person_facts`] for many residents at once, by atena.
-pub fn persons_facts(conn: &mut DbConn, atenas: &[&str]) -> Result<Vec<(String, (String, i16, i64))>, DbError> {
+/// A resident's birth date, status code and last update, as the dose rules read them.
+pub type PersonFacts = (String, i16, i64);
+
+/// [`person_facts`] for many residents at once: (atena, facts) for each one found.
+pub fn persons_facts(conn: &mut DbConn, atenas: &[&str]) -> Result<Vec<(String, PersonFacts)>, DbError> {
     if atenas.is_empty() {
         return Ok(Vec::new());
     }

@@ -14,8 +14,7 @@ use crate::domain::dose::ValidDose;
 use std::collections::HashMap;
 use vrs_protocol::MunicipalityCode;
 
-/// A resident's birth date, status code and last update, as the rules read them.
-pub type Facts = (String, i16, i64);
+pub use crate::db::vaccinations::PersonFacts as Facts;
 
 #[derive(Debug, Default)]
 pub struct Known {

@@ -98,7 +98,7 @@ pub fn record_many(
         match decide_job(&known, ctx, sub) {
             Ok(Step::Write(outcome, row)) => {
                 known.add(&row);
-                new_rows.push(row);
+                new_rows.push(*row);
                 by.push((ctx, outcome.status));
                 results.push(Ok(outcome));
             }
@@ -129,8 +129,8 @@ pub fn record_many(
 
 /// What one job of a batch comes to.
 enum Step {
-    /// A new row to write, with its answer.
-    Write(Outcome, VaccinationRow),
+    /// A new row to write, with its answer (boxed: a row is five times an answer's size).
+    Write(Outcome, Box<VaccinationRow>),
     /// The same key and dose as an earlier request: its answer again, nothing written.
     Replay(Outcome),
 }
@@ -180,7 +180,7 @@ fn decide_job(known: &Known, ctx: &Context<'_>, sub: &Submission) -> Result<Step
         warnings: json!(warnings),
         replayed: false,
     };
-    Ok(Step::Write(outcome, row))
+    Ok(Step::Write(outcome, Box::new(row)))
 }
 
 /// Where a dose goes and what the rules say of it, before anything is written.
