@@ -46,11 +46,13 @@ impl<J, R> Clone for GroupCommit<J, R> {
 }
 
 impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
-    /// Starts the writer thread `name`; `work` does one job inside the shared transaction,
-    /// `observer` hears of each batch and each committed result (for metrics).
+    /// Starts the writer thread `name`; `work` does a batch of jobs inside the shared
+    /// transaction, one result per job in order (a batch of one when a failed batch is
+    /// retried job by job), and `observer` hears of each batch and each committed result
+    /// (for metrics).
     pub fn start<F, O>(name: &str, pool: Pool, limits: Limits, work: F, observer: O) -> std::io::Result<Self>
     where
-        F: Fn(&mut DbConn, &J) -> Result<R, DbError> + Send + 'static,
+        F: Fn(&mut DbConn, &[&J]) -> Result<Vec<R>, DbError> + Send + 'static,
         O: Observer<R>,
     {
         let (tx, rx) = mpsc::channel(limits.queue.max(1));
@@ -82,7 +84,7 @@ fn run<J, R>(
     mut rx: mpsc::Receiver<(J, Reply<R>)>,
     pool: &Pool,
     max_batch: usize,
-    work: &impl Fn(&mut DbConn, &J) -> Result<R, DbError>,
+    work: &impl Fn(&mut DbConn, &[&J]) -> Result<Vec<R>, DbError>,
     observer: &impl Observer<R>,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
@@ -115,24 +117,79 @@ fn run<J, R>(
 fn write<J, R>(
     conn: &mut DbConn,
     jobs: &[&J],
-    work: &impl Fn(&mut DbConn, &J) -> Result<R, DbError>,
+    work: &impl Fn(&mut DbConn, &[&J]) -> Result<Vec<R>, DbError>,
 ) -> Vec<Result<R, DbError>> {
-    let together = conn.transaction::<_, DbError, _>(|c| {
-        vaccinations::take_write_lock(c)?;
-        jobs.iter().map(|j| work(c, j)).collect::<Result<Vec<R>, DbError>>()
-    });
-    match together {
+    match in_transaction(conn, jobs, work) {
         Ok(out) => out.into_iter().map(Ok).collect(),
         Err(e) => {
             tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; retrying one by one");
             jobs.iter()
-                .map(|j| {
-                    conn.transaction(|c| {
-                        vaccinations::take_write_lock(c)?;
-                        work(c, j)
-                    })
-                })
+                .map(|j| in_transaction(conn, std::slice::from_ref(j), work)?.pop().ok_or_else(no_result))
                 .collect()
         }
+    }
+}
+
+/// `work` on `jobs` in one write transaction, which commits only when there is exactly one
+/// result per job.
+fn in_transaction<J, R>(
+    conn: &mut DbConn,
+    jobs: &[&J],
+    work: &impl Fn(&mut DbConn, &[&J]) -> Result<Vec<R>, DbError>,
+) -> Result<Vec<R>, DbError> {
+    conn.transaction(|c| {
+        vaccinations::take_write_lock(c)?;
+        let out = work(c, jobs)?;
+        if out.len() == jobs.len() { Ok(out) } else { Err(no_result()) }
+    })
+}
+
+fn no_result() -> DbError {
+    DbError::Query("a group-commit batch did not answer every job".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{DatabaseUrl, access_chain, access_log};
+
+    /// Logs one entry per job, as the dose writer does for the doses it writes; a negative
+    /// job is a database error.
+    fn log_each(conn: &mut DbConn, jobs: &[&i64]) -> Result<Vec<i64>, DbError> {
+        if jobs.iter().any(|j| **j < 0) {
+            return Err(DbError::Query("a bad job".into()));
+        }
+        let details: Vec<String> = jobs.iter().map(|j| j.to_string()).collect();
+        let entries: Vec<access_log::Entry<'_>> = details
+            .iter()
+            .map(|d| access_log::Entry {
+                actor: "t",
+                role: "site",
+                action: "test",
+                atena: None,
+                detail: Some(d.clone()),
+            })
+            .collect();
+        access_log::record_all(conn, &entries)?;
+        Ok(jobs.iter().map(|j| **j).collect())
+    }
+
+    #[test]
+    fn a_failed_batch_is_retried_job_by_job_and_each_job_logged() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("t.sqlite").display().to_string());
+        let pool = crate::db::open(url, "normal", 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let jobs = [1i64, -1, 2];
+        let refs: Vec<&i64> = jobs.iter().collect();
+        let results = write(&mut conn, &refs, &log_each);
+        assert_eq!(results.iter().map(|r| r.as_ref().ok().copied()).collect::<Vec<_>>(), [Some(1), None, Some(2)]);
+        let logged: Vec<Option<String>> =
+            access_chain::page(&mut conn, 0, 10).unwrap().into_iter().map(|r| r.detail).collect();
+        assert_eq!(logged, [Some("1".to_owned()), Some("2".to_owned())]);
+        // A batch that works commits as one, in order.
+        let results = write(&mut conn, &[&3, &4], &log_each);
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(access_chain::state(&mut conn).unwrap().head_seq, 4);
     }
 }

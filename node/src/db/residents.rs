@@ -7,6 +7,7 @@ use crate::crypto::NodeKeys;
 use crate::domain::resident_row::ResidentStatus;
 use diesel::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use vrs_protocol::{CivilDate, CouponNumber, MyNumber, Sex};
 
 #[derive(Debug, Serialize)]
@@ -100,6 +101,31 @@ pub fn find_by_coupon(conn: &mut DbConn, coupon: &CouponNumber) -> Result<Option
         .select(coupon_history::atena)
         .first(conn)
         .optional()?)
+}
+
+/// [`find_by_coupon`] for many coupons at once (the dose writer's batch): coupon → atena for
+/// each coupon that finds a person, the active coupon first, else the newest reissued one.
+pub fn find_by_coupons(conn: &mut DbConn, coupons: &[&str]) -> Result<HashMap<String, String>, DbError> {
+    if coupons.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut found: HashMap<String, String> = residents::table
+        .filter(residents::coupon_number.eq_any(coupons))
+        .select((residents::coupon_number, residents::atena))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let missing: Vec<&str> = coupons.iter().copied().filter(|c| !found.contains_key(*c)).collect();
+    if !missing.is_empty() {
+        // Oldest first, so the newest deactivation of each coupon is the one kept.
+        let old: Vec<(String, String)> = coupon_history::table
+            .filter(coupon_history::coupon_number.eq_any(&missing))
+            .order(coupon_history::id)
+            .select((coupon_history::coupon_number, coupon_history::atena))
+            .load(conn)?;
+        found.extend(old);
+    }
+    Ok(found)
 }
 
 pub fn find_by_my_number(conn: &mut DbConn, keys: &NodeKeys, n: &MyNumber) -> Result<Option<String>, DbError> {

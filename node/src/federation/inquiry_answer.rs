@@ -77,7 +77,9 @@ pub fn start_answering(
     keys: std::sync::Arc<NodeKeys>,
     own: MunicipalityCode,
 ) -> std::io::Result<GroupCommit<Verified, Vec<InquiryAnswer>>> {
-    let work = move |conn: &mut DbConn, v: &Verified| answer_all(conn, &keys, own, v);
+    let work = move |conn: &mut DbConn, batch: &[&Verified]| -> Result<Vec<Vec<InquiryAnswer>>, DbError> {
+        batch.iter().map(|v| answer_all(conn, &keys, own, v)).collect()
+    };
     GroupCommit::start("inquiry-answers", pool, Limits::default(), work, ())
 }
 

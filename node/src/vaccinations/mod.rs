@@ -1,9 +1,11 @@
-//! Recording doses: one code path (`record::record_one`) behind the site API (through
-//! the group-committing [`writer`]), the batch CSV upload and, for matching, the
-//! residents import. Everything here runs inside a caller's transaction.
+//! Recording doses: one code path (`record::record_many`, a batch decided against
+//! set-wise reads; `record_one` is a batch of one) behind the site API (through the
+//! group-committing [`writer`]), the batch CSV upload and, for matching, the residents
+//! import. Everything here runs inside a caller's transaction.
 
 pub mod batch;
 pub mod delivered;
+mod known;
 pub mod ledger;
 pub mod matching;
 pub mod prior;

@@ -2,10 +2,11 @@
 //! municipality decides: ours and matched (rules run), ours and unknown (unmatched
 //! queue), or another's (outbox). The same dose twice is a duplicate, never two doses.
 
+use super::known::{Facts, Known};
 use super::{Status, new_id};
 use crate::db::outbox::{self, OutboxPayload};
 use crate::db::vaccinations::{self as rows, VaccinationRow};
-use crate::db::{DbConn, DbError, access_log, residents};
+use crate::db::{DbConn, DbError, access_log};
 use crate::domain::dose::ValidDose;
 use crate::domain::dose_rules::{self, NewDose, Person, PriorDose, Verdict};
 use crate::domain::resident_row::ResidentStatus;
@@ -68,15 +69,86 @@ pub fn digest(d: &ValidDose) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref().to_vec()
 }
 
+/// Records one dose: [`record_many`] with one job.
 pub fn record_one(conn: &mut DbConn, ctx: &Context<'_>, sub: &Submission) -> Result<Outcome, RecordError> {
+    record_many(conn, &[(*ctx, sub)])?
+        .pop()
+        .unwrap_or_else(|| Err(RecordError::Db(DbError::Query("a recorded dose gave no result".into()))))
+}
+
+/// Records doses in order inside the caller's transaction, one result per job: what the
+/// batch needs is read set-wise first ([`Known`]), each dose is decided in memory against
+/// it (a later dose sees the earlier ones, so the same person twice in one batch is a
+/// duplicate or a second dose exactly as in two batches), then the rows are written
+/// together and logged with one claim on the access-log chain. A refused dose (duplicate,
+/// reused key) is its job's answer; a database error fails the whole call.
+pub fn record_many(
+    conn: &mut DbConn,
+    jobs: &[(Context<'_>, &Submission)],
+) -> Result<Vec<Result<Outcome, RecordError>>, DbError> {
+    let doses: Vec<(MunicipalityCode, &ValidDose)> = jobs.iter().map(|(c, s)| (c.own, &s.dose)).collect();
+    let keys: Vec<(&str, &str)> =
+        jobs.iter().filter_map(|(c, s)| Some((c.actor, s.idempotency_key.as_deref()?))).collect();
+    let mut known = Known::load(conn, &doses, &keys)?;
+    let mut results = Vec::with_capacity(jobs.len());
+    // The rows to write, and for each the job's context and status.
+    let mut new_rows: Vec<VaccinationRow> = Vec::with_capacity(jobs.len());
+    let mut by: Vec<(&Context<'_>, Status)> = Vec::with_capacity(jobs.len());
+    for (ctx, sub) in jobs {
+        match decide_job(&known, ctx, sub) {
+            Ok(Step::Write(outcome, row)) => {
+                known.add(&row);
+                new_rows.push(*row);
+                by.push((ctx, outcome.status));
+                results.push(Ok(outcome));
+            }
+            Ok(Step::Replay(outcome)) => results.push(Ok(outcome)),
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    rows::insert_many(conn, &new_rows)?;
+    for (row, (ctx, status)) in new_rows.iter().zip(&by) {
+        if *status == Status::Queued {
+            outbox::enqueue(conn, &new_id(), &row.municipality, &payload(row, ctx.own))?;
+        }
+    }
+    let entries: Vec<access_log::Entry<'_>> = new_rows
+        .iter()
+        .zip(&by)
+        .map(|(row, (ctx, _))| access_log::Entry {
+            actor: ctx.actor,
+            role: ctx.role,
+            action: "vaccination.record",
+            atena: row.atena.as_deref(),
+            detail: Some(format!("id={} status={} source={}", row.id, row.status, row.source)),
+        })
+        .collect();
+    access_log::record_all(conn, &entries)?;
+    Ok(results)
+}
+
+/// What one job of a batch comes to.
+enum Step {
+    /// A new row to write, with its answer (boxed: a row is five times an answer's size).
+    Write(Outcome, Box<VaccinationRow>),
+    /// The same key and dose as an earlier request: its answer again, nothing written.
+    Replay(Outcome),
+}
+
+/// One job against what is known so far (nothing is read or written here).
+fn decide_job(known: &Known, ctx: &Context<'_>, sub: &Submission) -> Result<Step, RecordError> {
     let digest = digest(&sub.dose);
     if let Some(key) = &sub.idempotency_key
-        && let Some(prior) = rows::by_idempotency_key(conn, ctx.actor, key)?
+        && let Some(prior) = known.by_key(ctx.actor, key)
     {
-        return if prior.request_digest == digest { Ok(replay(&prior)) } else { Err(RecordError::KeyReused) };
+        return if prior.request_digest == digest {
+            Ok(Step::Replay(replay(prior)))
+        } else {
+            Err(RecordError::KeyReused)
+        };
     }
     let d = &sub.dose;
-    let Decision { atena, status, warnings } = decide(conn, ctx.own, ctx.products, d)?;
+    let Decision { atena, status, warnings } = decide_known(known, ctx.own, ctx.products, d)?;
     let now = crate::db::now();
     let row = VaccinationRow {
         id: new_id(),
@@ -84,7 +156,7 @@ pub fn record_one(conn: &mut DbConn, ctx: &Context<'_>, sub: &Submission) -> Res
         coupon_number: d.ocr.coupon.as_str().to_owned(),
         coupon_type: i16::from(d.ocr.coupon_type),
         dose_number: i16::from(d.ocr.dose),
-        atena: atena.clone(),
+        atena,
         vaccinated_on: d.vaccinated_on.iso(),
         product: d.product.clone(),
         lot: d.lot.clone(),
@@ -100,28 +172,15 @@ pub fn record_one(conn: &mut DbConn, ctx: &Context<'_>, sub: &Submission) -> Res
         created_at: now,
         updated_at: now,
     };
-    rows::insert(conn, &row)?;
-    if status == Status::Queued {
-        outbox::enqueue(conn, &new_id(), &row.municipality, &payload(&row, ctx.own))?;
-    }
-    access_log::record(
-        conn,
-        access_log::Entry {
-            actor: ctx.actor,
-            role: ctx.role,
-            action: "vaccination.record",
-            atena: atena.as_deref(),
-            detail: Some(format!("id={} status={} source={}", row.id, row.status, row.source)),
-        },
-    )?;
-    Ok(Outcome {
-        id: row.id,
+    let outcome = Outcome {
+        id: row.id.clone(),
         status,
         needs_review: !warnings.is_empty(),
         rules_fired: warnings.iter().map(|w| w.code).collect(),
         warnings: json!(warnings),
         replayed: false,
-    })
+    };
+    Ok(Step::Write(outcome, Box::new(row)))
 }
 
 /// Where a dose goes and what the rules say of it, before anything is written.
@@ -142,14 +201,24 @@ pub fn decide(
     products: &ProductMaster,
     d: &ValidDose,
 ) -> Result<Decision, RecordError> {
+    let known = Known::load(conn, &[(own, d)], &[])?;
+    decide_known(&known, own, products, d)
+}
+
+/// [`decide`] against what a batch has read and written so far.
+fn decide_known(
+    known: &Known,
+    own: MunicipalityCode,
+    products: &ProductMaster,
+    d: &ValidDose,
+) -> Result<Decision, RecordError> {
     let ours = d.ocr.municipality == own;
-    let atena = if ours { residents::find_by_coupon(conn, &d.ocr.coupon)? } else { None };
+    let atena = known.atena(own, d).map(str::to_owned);
     let (status, warnings) = match &atena {
-        Some(a) => (Status::Recorded, evaluate(conn, products, d, a, None)?),
+        Some(a) => (Status::Recorded, judge(products, d, known.doses(a), known.facts(a), None)?),
         None => {
             // Not ours to judge (or nobody to judge yet): only the same dose twice is caught now.
-            let held = rows::unmatched_for_coupon(conn, d.ocr.municipality.as_str(), d.ocr.coupon.as_str())?;
-            if let Some(same) = held.iter().find(|r| {
+            if let Some(same) = known.unmatched(d).iter().find(|r| {
                 r.status != Status::Cancelled.as_str()
                     && r.dose_number == i16::from(d.ocr.dose)
                     && r.vaccinated_on == d.vaccinated_on.iso()
@@ -209,12 +278,24 @@ pub fn evaluate(
     atena: &str,
     exclude: Option<&str>,
 ) -> Result<Vec<dose_rules::Warning>, RecordError> {
-    let held: Vec<VaccinationRow> = rows::for_person(conn, atena)?
-        .into_iter()
-        .filter(|r| r.status != Status::Cancelled.as_str() && Some(r.id.as_str()) != exclude)
-        .collect();
+    let held = rows::for_person(conn, atena)?;
+    let facts = rows::person_facts(conn, atena)?;
+    judge(products, d, &held, facts.as_ref(), exclude)
+}
+
+/// The rules for a dose of a registered person, given the person's doses (oldest first,
+/// cancelled ones included) and register facts: the one place they are applied, whether
+/// the inputs were read for this dose alone or for a batch.
+fn judge(
+    products: &ProductMaster,
+    d: &ValidDose,
+    held: &[VaccinationRow],
+    facts: Option<&Facts>,
+    exclude: Option<&str>,
+) -> Result<Vec<dose_rules::Warning>, RecordError> {
     let history: Vec<PriorDose<'_>> = held
         .iter()
+        .filter(|r| r.status != Status::Cancelled.as_str() && Some(r.id.as_str()) != exclude)
         .filter_map(|r| {
             Some(PriorDose {
                 id: &r.id,
@@ -224,10 +305,10 @@ pub fn evaluate(
             })
         })
         .collect();
-    let person = rows::person_facts(conn, atena)?.and_then(|(birth, status, updated_at)| {
+    let person = facts.and_then(|(birth, status, updated_at)| {
         Some(Person {
-            birth_date: CivilDate::parse_iso(&birth).ok()?,
-            status: ResidentStatus::from_code(status)?,
+            birth_date: CivilDate::parse_iso(birth).ok()?,
+            status: ResidentStatus::from_code(*status)?,
             status_since: CivilDate::from_unix_days((updated_at + 9 * 3600).div_euclid(86_400))?,
         })
     });
