@@ -9,6 +9,7 @@
 pub mod bulk;
 pub mod prepare;
 pub mod reader;
+pub mod sqlite_rows;
 pub mod writer;
 
 use crate::crypto::NodeKeys;
