@@ -9,6 +9,7 @@
 pub mod bulk;
 pub mod prepare;
 pub mod reader;
+pub mod sqlite_rows;
 pub mod writer;
 
 use crate::crypto::NodeKeys;
@@ -120,7 +121,13 @@ pub fn import_residents<R: Read + Send>(
         }
         conn.transaction::<(), Abort, _>(|conn| {
             let first_load = bulk::begin(conn, import_id).map_err(Abort::Db)?;
-            for batch in rx.iter() {
+            // A first load into PostgreSQL sends each batch as one binary COPY per table:
+            // fewer, larger COPYs (a few MB of rows each) cost the server less per row.
+            let rows_per_write = match conn {
+                DbConn::Postgresql(_) if first_load => bulk::PG_COPY_ROWS,
+                _ => 0,
+            };
+            for batch in Coalesce::new(rx.iter(), rows_per_write) {
                 match batch {
                     Batch::Fatal(r) => return Err(Abort::Fatal(r)),
                     Batch::Rows(rows, parse_rejections) => {
@@ -171,6 +178,42 @@ pub fn import_residents<R: Read + Send>(
     }
     finish_record(conn, opts, &report, result.as_ref().err())?;
     result.map(|()| report)
+}
+
+/// Joins consecutive row batches from the parser until each holds at least `rows` rows
+/// (0: passes them on as they come). A fatal error ends the import, so rows still held
+/// are dropped with it.
+struct Coalesce<I> {
+    batches: I,
+    rows: usize,
+}
+
+impl<I: Iterator<Item = Batch>> Coalesce<I> {
+    fn new(batches: I, rows: usize) -> Self {
+        Coalesce { batches, rows }
+    }
+}
+
+impl<I: Iterator<Item = Batch>> Iterator for Coalesce<I> {
+    type Item = Batch;
+
+    fn next(&mut self) -> Option<Batch> {
+        let (mut rows, mut rejections) = match self.batches.next()? {
+            Batch::Rows(rows, rejections) => (rows, rejections),
+            fatal @ Batch::Fatal(_) => return Some(fatal),
+        };
+        while rows.len() < self.rows {
+            match self.batches.next() {
+                None => break,
+                Some(Batch::Rows(mut more, mut more_rejections)) => {
+                    rows.append(&mut more);
+                    rejections.append(&mut more_rejections);
+                }
+                Some(fatal @ Batch::Fatal(_)) => return Some(fatal),
+            }
+        }
+        Some(Batch::Rows(rows, rejections))
+    }
 }
 
 fn add_rejections(report: &mut ImportReport, rejections: Vec<Rejection>, cap: usize) {

@@ -11,6 +11,9 @@ pub struct SealedMyNumber {
 
 pub struct Prepared {
     pub row: ResidentRow,
+    /// The birth date as stored (YYYY-MM-DD), formatted once here for the digest and the
+    /// database alike, so the writer thread does not format it again.
+    pub birth_iso: String,
     pub digest: Vec<u8>,
     pub my_number: Option<SealedMyNumber>,
 }
@@ -40,5 +43,5 @@ pub fn prepare(keys: &NodeKeys, nonces: &mut Nonces, row: ResidentRow) -> Result
             sealed: keys.seal_my_number_from(nonces, row.atena.as_str(), m)?,
         }),
     };
-    Ok(Prepared { row, digest, my_number })
+    Ok(Prepared { row, birth_iso: birth, digest, my_number })
 }
