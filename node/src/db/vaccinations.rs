@@ -283,17 +283,30 @@ pub fn update(conn: &mut DbConn, row: &VaccinationRow) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Takes SQLite's write lock before the transaction reads anything. A deferred
-/// transaction that reads, then writes after another writer committed, fails with
-/// SQLITE_BUSY_SNAPSHOT at once (the busy timeout does not apply); a write as the first
-/// statement waits its turn instead. PostgreSQL needs nothing.
+/// Serialises the transactions that decide doses from what they read (the dose writer,
+/// CSV uploads, delivered and prior doses, corrections, purges), taken before the
+/// transaction reads anything.
+///
+/// SQLite: a deferred transaction that reads, then writes after another writer committed,
+/// fails with SQLITE_BUSY_SNAPSHOT at once (the busy timeout does not apply); a write as
+/// the first statement waits its turn instead.
+///
+/// PostgreSQL: under READ COMMITTED two such transactions could both read "no dose yet"
+/// and both insert the same dose (there is no unique key for "the same dose", a rule
+/// decides it), so they queue on one transaction-scoped advisory lock, released at
+/// commit or rollback.
 pub fn take_write_lock(conn: &mut DbConn) -> Result<(), DbError> {
-    if let DbConn::Sqlite(c) = conn {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute("DELETE FROM outbox WHERE 0 = 1")?;
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute("DELETE FROM outbox WHERE 0 = 1")?,
+        DbConn::Postgresql(c) => c.batch_execute(&format!("SELECT pg_advisory_xact_lock({DOSE_WRITE_LOCK})"))?,
     }
     Ok(())
 }
+
+/// The advisory lock key of [`take_write_lock`] on PostgreSQL: "vrsdoses" in ASCII, so it
+/// cannot meet another application's small integer keys by chance.
+const DOSE_WRITE_LOCK: i64 = 0x7672_7364_6f73_6573;
 
 /// The doses `actor` recorded since `since` (Unix seconds), newest first: a site's day.
 pub fn recorded_by_since(

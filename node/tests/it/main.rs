@@ -12,6 +12,7 @@ mod deploy_config;
 mod dose_batch;
 mod dose_review;
 mod dose_support;
+mod dose_write_lock;
 mod dose_writer_batch;
 mod doses;
 pub mod http_api;
