@@ -4,7 +4,6 @@
 //! insert the same dose.
 
 use crate::on_both_backends;
-use crate::support::*;
 use diesel::Connection;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -18,7 +17,7 @@ const HELD: Duration = Duration::from_millis(400);
 on_both_backends! {
     fn a_second_dose_transaction_waits_for_the_first_to_end(db) {
         let (mut first, mut second) = (db.raw(), db.raw());
-        let (locked_tx, locked_rx) = mpsc::channel();
+        let (locked_tx, locked_rx) = mpsc::sync_channel(1);
         let holder = std::thread::spawn(move || {
             first
                 .transaction::<_, DbError, _>(|c| {
@@ -51,7 +50,7 @@ on_both_backends! {
         });
         assert!(failed.is_err());
         let t = Instant::now();
-        second.transaction::<_, DbError, _>(|c| take_write_lock(c)).unwrap();
+        second.transaction::<_, DbError, _>(take_write_lock).unwrap();
         assert!(t.elapsed() < Duration::from_secs(5), "a rolled-back transaction kept the lock");
     }
 }
