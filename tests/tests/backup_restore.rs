@@ -62,8 +62,11 @@ fn a_backup_taken_under_load_restores_into_a_node_that_checks_out() {
     let before: Vec<_> = acked.iter().filter(|a| a.at < started).collect();
     let after = acked.len() - before.len();
     assert!(before.len() >= 50 && after >= 50, "load around the backup: {} before, {after} after", before.len());
-    // Let a checkpoint cover the entries after the backup, then retire the original.
-    std::thread::sleep(Duration::from_secs(3));
+    // Let a checkpoint the coordinator confirmed cover every entry, those after the backup
+    // included, then retire the original. (A fixed wait was too short on a loaded machine.)
+    vrs_tests::wait_until("a confirmed checkpoint of the original's whole log", Duration::from_secs(60), || {
+        sql(&node.data_dir, COVERED) != "0"
+    });
     node.stop().unwrap();
 
     // The file holds no personal data in clear (it is all encrypted).
@@ -122,9 +125,7 @@ fn a_backup_taken_under_load_restores_into_a_node_that_checks_out() {
     // The restored node numbers its checkpoints on after what the coordinator holds, and
     // the coordinator confirms one of its new head.
     let deadline = Instant::now() + Duration::from_secs(20);
-    let covered = "SELECT COUNT(*) FROM audit_checkpoints a, access_log_chain c \
-                   WHERE a.acknowledged_at IS NOT NULL AND a.entries = c.head_seq AND a.head = c.head_hash";
-    while sql(&fresh, covered) == "0" {
+    while sql(&fresh, COVERED) == "0" {
         assert!(Instant::now() < deadline, "the restored node's checkpoint was not confirmed");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -136,6 +137,10 @@ fn a_backup_taken_under_load_restores_into_a_node_that_checks_out() {
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Whether the coordinator has confirmed a checkpoint of the node's whole access log.
+const COVERED: &str = "SELECT COUNT(*) FROM audit_checkpoints a, access_log_chain c \
+                       WHERE a.acknowledged_at IS NOT NULL AND a.entries = c.head_seq AND a.head = c.head_hash";
 
 fn sql(data_dir: &Path, query: &str) -> String {
     vrs_tests::sqlite(data_dir, query).unwrap()
