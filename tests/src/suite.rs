@@ -119,6 +119,20 @@ pub fn scaling_steps() -> Vec<Step> {
     steps
 }
 
+/// Lets the machine settle before a step, so that one step's after-effects do not land in
+/// the next one's figures: the imports leave gigabytes of dirty pages for the kernel to
+/// write back while the dose benchmark's fsyncs wait behind them (`sync` waits for the
+/// write-back), and the pause lets the servers a step used (PostgreSQL's checkpointer,
+/// autovacuum) go quiet.
+fn settle() {
+    if let Err(e) = Command::new("sync").status() {
+        eprintln!("   (sync could not run: {e})");
+    }
+    std::thread::sleep(SETTLE);
+}
+
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs the steps one after another; each one's own output goes to `log`.
 pub fn run(bin_dir: &Path, steps: &[Step], log: &Path) -> anyhow::Result<Table> {
     let figures = tempfile::NamedTempFile::new()?;
@@ -129,6 +143,7 @@ pub fn run(bin_dir: &Path, steps: &[Step], log: &Path) -> anyhow::Result<Table> 
         if !program.exists() {
             bail!("{} is missing: build first with `cargo build --release --workspace --bins`", program.display());
         }
+        settle();
         eprintln!("== {} ({} {})", s.name, s.program, s.args.join(" "));
         let out = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
         let mut cmd = if s.many_files {
