@@ -106,15 +106,6 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> Result<Option<VaccinationRow>, DbEr
     Ok(vaccinations::table.find(id).select(VaccinationRow::as_select()).first(conn).optional()?)
 }
 
-pub fn by_idempotency_key(conn: &mut DbConn, actor: &str, key: &str) -> Result<Option<VaccinationRow>, DbError> {
-    Ok(vaccinations::table
-        .filter(vaccinations::recorded_by.eq(actor))
-        .filter(vaccinations::idempotency_key.eq(key))
-        .select(VaccinationRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 /// The rows holding any of `keys` recorded by any of `actors` (callers match the pairs):
 /// the idempotency look-up of a batch of doses, one query on the unique index.
 pub fn by_idempotency_keys(conn: &mut DbConn, actors: &[&str], keys: &[&str]) -> Result<Vec<VaccinationRow>, DbError> {
@@ -140,7 +131,8 @@ pub fn for_persons(conn: &mut DbConn, atenas: &[&str]) -> Result<Vec<Vaccination
         .load(conn)?)
 }
 
-/// [`unmatched_for_coupon`] for many coupon numbers at once; callers match the municipality.
+/// The doses read from any of `coupons` that are not matched to a person here; callers
+/// match the municipality.
 pub fn unmatched_for_coupons(conn: &mut DbConn, coupons: &[&str]) -> Result<Vec<VaccinationRow>, DbError> {
     if coupons.is_empty() {
         return Ok(Vec::new());
@@ -157,20 +149,6 @@ pub fn for_person(conn: &mut DbConn, atena: &str) -> Result<Vec<VaccinationRow>,
     Ok(vaccinations::table
         .filter(vaccinations::atena.eq(atena))
         .order((vaccinations::vaccinated_on, vaccinations::dose_number))
-        .select(VaccinationRow::as_select())
-        .load(conn)?)
-}
-
-/// Doses read from one coupon that are not matched to a person here.
-pub fn unmatched_for_coupon(
-    conn: &mut DbConn,
-    municipality: &str,
-    coupon: &str,
-) -> Result<Vec<VaccinationRow>, DbError> {
-    Ok(vaccinations::table
-        .filter(vaccinations::coupon_number.eq(coupon))
-        .filter(vaccinations::municipality.eq(municipality))
-        .filter(vaccinations::atena.is_null())
         .select(VaccinationRow::as_select())
         .load(conn)?)
 }
