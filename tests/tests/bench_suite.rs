@@ -34,10 +34,13 @@ fn one_command_runs_every_benchmark_and_prints_one_table() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), table, "--out holds the printed table");
     let expected = [
         "import, SQLite (rows/s)",
+        "import, SQLite, beside its schema (rows/s)",
+        "WAL checkpoint after the commit (s)",
         "import, PostgreSQL (rows/s)",
         "doses recorded/s, closed loop",
         "dose p99 ms at",
         "doses stored / acknowledged",
+        "CPU taken by the host during the paced dose phase",
         "doses/s via coordinator, 1 pair",
         "stats refresh across 12 nodes (first)",
         "single inquiry p99 (ms)",
@@ -56,5 +59,7 @@ fn one_command_runs_every_benchmark_and_prints_one_table() {
     }
     let import = table.lines().find(|l| l.contains("import, SQLite")).unwrap();
     assert!(import.contains("sqlite3 .import"), "the import row carries its same-run baseline: {import}");
+    let floor = table.lines().find(|l| l.contains("import, SQLite, beside its schema")).unwrap();
+    assert!(floor.contains("sqlite3, same rows+indexes"), "and the schema's own floor: {floor}");
     assert!(table.lines().filter(|l| l.contains("stored / acknowledged")).all(|l| l.contains("| yes |")), "{table}");
 }

@@ -88,10 +88,14 @@ fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged
         b.seconds,
         b.rate
     );
-    println!("{:<28} {:>10} {:>9} {:>9} {:>8}", "phase", "req/s", "p50 ms", "p99 ms", "failed");
+    println!(
+        "{:<28} {:>10} {:>9} {:>9} {:>8} {:>17}",
+        "phase", "req/s", "p50 ms", "p99 ms", "failed", "CPU stolen (host)"
+    );
     for (name, r) in phases {
         let (rate, p50, p99) = (r.rate(), r.percentile_ms(0.5), r.percentile_ms(0.99));
-        println!("{name:<28} {rate:>10.0} {p50:>9.2} {p99:>9.2} {:>8}", r.failed);
+        let stolen = r.stolen.map_or("-".into(), |s| format!("{:.1} %", s * 100.0));
+        println!("{name:<28} {rate:>10.0} {p50:>9.2} {p99:>9.2} {:>8} {stolen:>17}", r.failed);
     }
     let (saturated, paced) = (&phases[1].1, &phases[3].1);
     println!("closed-loop doses/s vs GET /health req/s: {:.2}", saturated.rate() / phases[0].1.rate());
@@ -124,6 +128,13 @@ fn emit(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged:
             Some(("GET /health", health_paced.percentile_ms(0.99))),
             "< 50 ms",
             Some(paced.percentile_ms(0.99) < 50.0 && paced.rate() >= 0.95 * b.rate.min(2000.0) && paced.failed == 0),
+        ),
+        Row::new(
+            &format!("CPU taken by the host during the paced dose phase (%) {scale}"),
+            paced.stolen.map_or(f64::NAN, |s| s * 100.0),
+            None,
+            "report",
+            None,
         ),
         Row::new(
             "doses stored / acknowledged",

@@ -2,6 +2,7 @@
 //! simulated client, so latency is measured from the client's side of a real socket
 //! without pulling an HTTP client crate into the node binary.
 
+use super::cpu_steal::CpuTimes;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -60,6 +61,8 @@ pub struct LoadResult {
     pub failed: u64,
     pub secs: f64,
     pub latencies_us: Vec<u64>,
+    /// The share of the machine's CPU time its hypervisor took during the run, if known.
+    pub stolen: Option<f64>,
 }
 
 impl LoadResult {
@@ -94,6 +97,7 @@ where
     F: Fn(&mut Conn, u64) -> io::Result<bool> + Send + Sync,
 {
     let issued = Arc::new(AtomicU64::new(0));
+    let cpu_before = CpuTimes::now();
     let start = Instant::now();
     let per_client: Vec<io::Result<(u64, u64, Vec<u64>)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
@@ -129,7 +133,8 @@ where
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("client panicked")))).collect()
     });
     let secs = start.elapsed().as_secs_f64();
-    let mut result = LoadResult { ok: 0, failed: 0, secs, latencies_us: Vec::new() };
+    let stolen = cpu_before.zip(CpuTimes::now()).and_then(|(before, after)| before.stolen_share_until(&after));
+    let mut result = LoadResult { ok: 0, failed: 0, secs, latencies_us: Vec::new(), stolen };
     for r in per_client {
         let (ok, failed, lat) = r?;
         result.ok += ok;
