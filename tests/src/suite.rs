@@ -36,7 +36,9 @@ fn step(name: &'static str, program: &'static str, args: &[&str]) -> Step {
 /// databases the import and dose benchmarks may create.
 pub fn all_steps(size: Size, pg: Option<&PgServer>) -> anyhow::Result<Vec<Step>> {
     let full = size == Size::Full;
-    let mut import = vec!["bench", "import", "--count", if full { "1000000" } else { "20000" }];
+    // Three interleaved SQLite rounds, medians reported: one round on this kind of shared
+    // machine can be a quarter off the next.
+    let mut import = vec!["bench", "import", "--count", if full { "1000000" } else { "20000" }, "--repeat", "3"];
     let pg_import = pg.map(|p| p.fresh_database("vrs_bench_import")).transpose()?;
     if let Some(url) = &pg_import {
         import.extend(["--postgres-url", url.as_str()]);
