@@ -40,7 +40,7 @@ fn one_command_runs_every_benchmark_and_prints_one_table() {
         "doses recorded/s, closed loop",
         "dose p99 ms at",
         "doses stored / acknowledged",
-        "CPU taken by the host during the paced dose phase",
+        "CPU taken by the host during the paced dose phases",
         "doses/s via coordinator, 1 pair",
         "stats refresh across 12 nodes (first)",
         "single inquiry p99 (ms)",

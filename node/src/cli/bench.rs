@@ -67,6 +67,10 @@ pub enum BenchCommand {
         /// Offered load of the paced phases, requests/s over all clients.
         #[arg(long, default_value_t = 2000.0)]
         rate: f64,
+        /// Paced dose phases, one after another; each is printed and the median p99 reported
+        /// (on a shared machine one phase can catch the host taking the CPUs for a while).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=9))]
+        paced_runs: u32,
         /// SQLite WAL checkpoints: background or inline (see database.sqlite_checkpoints).
         #[arg(long, default_value = "background")]
         checkpoints: String,
@@ -92,7 +96,17 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let http = super::bench_certificates::HttpPhase { residents, cards, dir: tmp.path().to_owned() };
             super::bench_certificates::run(count, doses, &http)
         }
-        BenchCommand::Doses { residents, clients, seconds, max_doses, rate, checkpoints, postgres_url, dir } => {
+        BenchCommand::Doses {
+            residents,
+            clients,
+            seconds,
+            max_doses,
+            rate,
+            paced_runs,
+            checkpoints,
+            postgres_url,
+            dir,
+        } => {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
             let bench = super::bench_doses::DoseBench {
@@ -101,6 +115,7 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 seconds,
                 max_doses,
                 rate,
+                paced_runs,
                 checkpoints,
                 postgres_url,
             };
@@ -223,7 +238,7 @@ fn sqlite_run(csv: &Path, dir: &Path, count: u64, run: u32) -> anyhow::Result<Sq
     })
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub(super) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     match values.len() {
         0 => f64::NAN,

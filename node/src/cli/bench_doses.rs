@@ -20,6 +20,8 @@ pub struct DoseBench {
     pub max_doses: u64,
     /// Offered load of the paced phase (doses/s over all clients).
     pub rate: f64,
+    /// Paced dose phases run one after another; the median p99 is the figure.
+    pub paced_runs: u32,
     /// `database.sqlite_checkpoints` for the node under test.
     pub checkpoints: String,
     /// An empty PostgreSQL database instead of SQLite.
@@ -49,14 +51,18 @@ pub fn run(b: &DoseBench, dir: &Path) -> anyhow::Result<()> {
         }
         r
     };
-    let phases = [
-        ("GET /health, closed loop", health(None)?),
-        ("POST doses, closed loop", doses(None, b.max_doses)?),
-        ("GET /health, paced", health(Some(b.rate))?),
-        ("POST doses, paced", doses(Some(b.rate), b.max_doses)?),
+    let mut phases = vec![
+        ("GET /health, closed loop".to_owned(), health(None)?),
+        ("POST doses, closed loop".to_owned(), doses(None, b.max_doses)?),
+        ("GET /health, paced".to_owned(), health(Some(b.rate))?),
     ];
+    for run in 1..=b.paced_runs {
+        let name =
+            if b.paced_runs == 1 { "POST doses, paced".to_owned() } else { format!("POST doses, paced ({run})") };
+        phases.push((name, doses(Some(b.rate), b.max_doses)?));
+    }
     let stored: i64 = vaccinations::table.count().get_result(&mut pool.get()?)?;
-    let acknowledged = phases[1].1.ok + phases[3].1.ok;
+    let acknowledged = phases.iter().filter(|(name, _)| name.starts_with("POST")).map(|(_, r)| r.ok).sum();
     print(b, &phases, stored, acknowledged);
     emit(b, &phases, stored, acknowledged)?;
     footprint(b, dir, &pool)?;
@@ -79,7 +85,33 @@ fn dose_body(coupons: &[String], n: u64) -> String {
     )
 }
 
-fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged: u64) {
+/// The paced dose phases (after the first three) taken together.
+struct Paced {
+    p99_ms: f64,
+    slowest_rate: f64,
+    failed: u64,
+    stolen: Option<f64>,
+}
+
+impl Paced {
+    fn of(phases: &[(String, LoadResult)]) -> Paced {
+        let runs: Vec<&LoadResult> = phases.iter().skip(3).map(|(_, r)| r).collect();
+        let stolen: Option<Vec<f64>> = runs.iter().map(|r| r.stolen).collect();
+        Paced {
+            p99_ms: super::bench::median(runs.iter().map(|r| r.percentile_ms(0.99)).collect()),
+            slowest_rate: runs.iter().map(|r| r.rate()).fold(f64::INFINITY, f64::min),
+            failed: runs.iter().map(|r| r.failed).sum(),
+            stolen: stolen.map(|s| s.iter().sum::<f64>() / s.len().max(1) as f64),
+        }
+    }
+
+    /// The latency target: the offered rate answered, p99 under 50 ms, no failure.
+    fn met(&self, rate: f64) -> bool {
+        self.p99_ms < 50.0 && self.slowest_rate >= 0.95 * rate.min(2000.0) && self.failed == 0
+    }
+}
+
+fn print(b: &DoseBench, phases: &[(String, LoadResult)], stored: i64, acknowledged: u64) {
     println!(
         "doses benchmark: {} residents ({}), {} clients, {} s per phase, paced at {}/s",
         b.residents,
@@ -97,13 +129,13 @@ fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged
         let stolen = r.stolen.map_or("-".into(), |s| format!("{:.1} %", s * 100.0));
         println!("{name:<28} {rate:>10.0} {p50:>9.2} {p99:>9.2} {:>8} {stolen:>17}", r.failed);
     }
-    let (saturated, paced) = (&phases[1].1, &phases[3].1);
+    let (saturated, paced) = (&phases[1].1, Paced::of(phases));
     println!("closed-loop doses/s vs GET /health req/s: {:.2}", saturated.rate() / phases[0].1.rate());
+    if b.paced_runs > 1 {
+        println!("median p99 of the {} paced dose phases: {:.2} ms", b.paced_runs, paced.p99_ms);
+    }
     println!("acknowledged {acknowledged} doses, stored {stored}");
-    let met = saturated.rate() >= 2000.0
-        && paced.rate() >= 0.95 * b.rate.min(2000.0)
-        && paced.percentile_ms(0.99) < 50.0
-        && saturated.failed + paced.failed == 0;
+    let met = saturated.rate() >= 2000.0 && saturated.failed == 0 && paced.met(b.rate);
     println!(
         "target >= 2,000 doses/s sustained, p99 < 50 ms at that rate, no failures: {}",
         if met { "met" } else { "NOT MET" }
@@ -111,9 +143,10 @@ fn print(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged
 }
 
 /// The suite's rows: throughput beside GET /health, paced p99 beside /health's, durability.
-fn emit(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged: u64) -> anyhow::Result<()> {
-    let (health, saturated, health_paced, paced) = (&phases[0].1, &phases[1].1, &phases[2].1, &phases[3].1);
+fn emit(b: &DoseBench, phases: &[(String, LoadResult)], stored: i64, acknowledged: u64) -> anyhow::Result<()> {
+    let (health, saturated, health_paced, paced) = (&phases[0].1, &phases[1].1, &phases[2].1, Paced::of(phases));
     let scale = format!("[{} residents, {} clients]", b.residents, b.clients);
+    let of = if b.paced_runs > 1 { format!(", median of {} runs", b.paced_runs) } else { String::new() };
     let rows = [
         Row::new(
             &format!("doses recorded/s, closed loop {scale}"),
@@ -123,14 +156,14 @@ fn emit(b: &DoseBench, phases: &[(&str, LoadResult)], stored: i64, acknowledged:
             Some(saturated.rate() >= 2000.0 && saturated.failed == 0),
         ),
         Row::new(
-            &format!("dose p99 ms at {}/s offered {scale}", b.rate),
-            paced.percentile_ms(0.99),
+            &format!("dose p99 ms at {}/s offered{of} {scale}", b.rate),
+            paced.p99_ms,
             Some(("GET /health", health_paced.percentile_ms(0.99))),
             "< 50 ms",
-            Some(paced.percentile_ms(0.99) < 50.0 && paced.rate() >= 0.95 * b.rate.min(2000.0) && paced.failed == 0),
+            Some(paced.met(b.rate)),
         ),
         Row::new(
-            &format!("CPU taken by the host during the paced dose phase (%) {scale}"),
+            &format!("CPU taken by the host during the paced dose phases (%) {scale}"),
             paced.stolen.map_or(f64::NAN, |s| s * 100.0),
             None,
             "report",
