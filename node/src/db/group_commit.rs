@@ -7,6 +7,7 @@
 
 use super::{DbConn, DbError, Pool, vaccinations};
 use diesel::Connection;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 type Reply<R> = oneshot::Sender<Result<R, DbError>>;
@@ -26,11 +27,15 @@ impl<R> Observer<R> for () {}
 pub struct Limits {
     pub max_batch: usize,
     pub queue: usize,
+    /// At most this often, in a moment when no job waits, the writer copies the SQLite WAL
+    /// back itself (see [`super::checkpointer::catch_up`]) so that its next commit can start
+    /// the log over. None: never.
+    pub rewind_wal_every: Option<Duration>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_batch: 256, queue: 4096 }
+        Limits { max_batch: 256, queue: 4096, rewind_wal_every: Some(Duration::from_secs(5)) }
     }
 }
 
@@ -56,8 +61,7 @@ impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
         O: Observer<R>,
     {
         let (tx, rx) = mpsc::channel(limits.queue.max(1));
-        let max_batch = limits.max_batch.max(1);
-        std::thread::Builder::new().name(name.to_owned()).spawn(move || run(rx, &pool, max_batch, &work, &observer))?;
+        std::thread::Builder::new().name(name.to_owned()).spawn(move || run(rx, &pool, limits, &work, &observer))?;
         Ok(GroupCommit { tx })
     }
 
@@ -83,11 +87,13 @@ fn stopped() -> DbError {
 fn run<J, R>(
     mut rx: mpsc::Receiver<(J, Reply<R>)>,
     pool: &Pool,
-    max_batch: usize,
+    limits: Limits,
     work: &impl Fn(&mut DbConn, &[&J]) -> Result<Vec<R>, DbError>,
     observer: &impl Observer<R>,
 ) {
+    let max_batch = limits.max_batch.max(1);
     let mut batch = Vec::with_capacity(max_batch);
+    let mut last_rewind = Instant::now();
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < max_batch {
@@ -108,6 +114,13 @@ fn run<J, R>(
             }
             // A caller that went away: its job is committed all the same.
             let _ = reply.send(result);
+        }
+        // Every answer of the batch is out; nobody waits on this thread right now.
+        if limits.rewind_wal_every.is_some_and(|every| last_rewind.elapsed() >= every) && rx.is_empty() {
+            last_rewind = Instant::now();
+            if let Ok(mut conn) = pool.get() {
+                super::checkpointer::catch_up(&mut conn);
+            }
         }
     }
 }
@@ -191,5 +204,62 @@ mod tests {
         let results = write(&mut conn, &[&3, &4], &log_each);
         assert!(results.iter().all(Result::is_ok));
         assert_eq!(access_chain::state(&mut conn).unwrap().head_seq, 4);
+    }
+
+    /// Writes a 32 KiB row per job: 8+ WAL frames each.
+    fn insert_blob(conn: &mut DbConn, jobs: &[&i64]) -> Result<Vec<i64>, DbError> {
+        use diesel::connection::SimpleConnection;
+        for _ in jobs {
+            conn.batch_execute("INSERT INTO blobs (body) VALUES (randomblob(32768))")?;
+        }
+        Ok(jobs.iter().map(|j| **j).collect())
+    }
+
+    /// The WAL file's size after two writers fed the group commit for 2 s on a served
+    /// pool (background PASSIVE checkpoints), beside a reader, and the bytes written.
+    fn wal_after_steady_writes(rewind_wal_every: Option<Duration>) -> (u64, u64) {
+        use diesel::connection::SimpleConnection;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite");
+        let pool = crate::db::open_served(DatabaseUrl::Sqlite(path.display().to_string()), "normal", 4).unwrap();
+        pool.get().unwrap().batch_execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL)").unwrap();
+        let limits = Limits { rewind_wal_every, ..Limits::default() };
+        let commit = GroupCommit::start("test-writer", pool.clone(), limits, insert_blob, ()).unwrap();
+        let (stop, written) = (AtomicBool::new(false), AtomicU64::new(0));
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    while !stop.load(Ordering::Relaxed) {
+                        commit.submit_blocking(1).unwrap();
+                        written.fetch_add(32768, Ordering::Relaxed);
+                    }
+                });
+            }
+            s.spawn(|| {
+                let mut r = pool.get().unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    r.batch_execute("SELECT count(*) FROM blobs").unwrap();
+                }
+            });
+            std::thread::sleep(Duration::from_secs(2));
+            stop.store(true, Ordering::Relaxed);
+        });
+        let wal = std::fs::metadata(dir.path().join("t.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
+        (wal, written.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn the_writer_lets_the_wal_start_over_under_steady_commits() {
+        let (grown, written_without) = wal_after_steady_writes(None);
+        let (rewound, written) = wal_after_steady_writes(Some(Duration::from_millis(50)));
+        assert!(written_without > 8 << 20 && written > 8 << 20, "too little written to tell");
+        // Background passes alone: the log never starts over and the file holds about
+        // everything written. With the writer's catch-up it is reused from its start.
+        assert!(grown > written_without / 2, "without the catch-up the WAL was {grown} of {written_without} bytes");
+        assert!(
+            rewound < written / 4,
+            "the WAL grew to {rewound} bytes after {written} bytes written (without: {grown} of {written_without})"
+        );
     }
 }

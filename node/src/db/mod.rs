@@ -123,6 +123,9 @@ impl DatabaseUrl {
     }
 }
 
+/// How long a SQLite connection waits for a lock before it reports the database busy.
+pub const BUSY_TIMEOUT_MS: u32 = 10_000;
+
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
@@ -142,7 +145,7 @@ impl Manager {
                 let mut c = diesel::SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
                 // WAL lets readers run beside the one writer; foreign keys are off by default in SQLite.
                 c.batch_execute(&format!(
-                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
+                    "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
                      PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = FILE;",
                     self.sqlite_synchronous
                 ))
