@@ -52,31 +52,8 @@ pub enum BenchCommand {
     },
     /// Doses posted by concurrent clients over loopback HTTP, beside GET /health.
     Doses {
-        /// Residents registered before the run.
-        #[arg(long, default_value_t = 1_000_000)]
-        residents: u64,
-        /// Concurrent clients (one keep-alive connection each).
-        #[arg(long, default_value_t = 200)]
-        clients: usize,
-        /// Seconds per phase (health, then doses).
-        #[arg(long, default_value_t = 20)]
-        seconds: u64,
-        /// Stop the dose phase after this many doses.
-        #[arg(long, default_value_t = 10_000_000)]
-        max_doses: u64,
-        /// Offered load of the paced phases, requests/s over all clients.
-        #[arg(long, default_value_t = 2000.0)]
-        rate: f64,
-        /// Paced dose phases, one after another; each is printed and the median p99 reported
-        /// (on a shared machine one phase can catch the host taking the CPUs for a while).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=9))]
-        paced_runs: u32,
-        /// SQLite WAL checkpoints: background or inline (see database.sqlite_checkpoints).
-        #[arg(long, default_value = "background")]
-        checkpoints: String,
-        /// Run the node on this empty PostgreSQL database instead of SQLite.
-        #[arg(long)]
-        postgres_url: Option<String>,
+        #[command(flatten)]
+        bench: super::bench_doses::DoseBench,
         /// Where the databases go (default: a temp dir).
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
@@ -96,29 +73,9 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let http = super::bench_certificates::HttpPhase { residents, cards, dir: tmp.path().to_owned() };
             super::bench_certificates::run(count, doses, &http)
         }
-        BenchCommand::Doses {
-            residents,
-            clients,
-            seconds,
-            max_doses,
-            rate,
-            paced_runs,
-            checkpoints,
-            postgres_url,
-            dir,
-        } => {
+        BenchCommand::Doses { bench, dir } => {
             let tmp =
                 tempfile::Builder::new().prefix("vrs-bench-").tempdir_in(dir.unwrap_or_else(std::env::temp_dir))?;
-            let bench = super::bench_doses::DoseBench {
-                residents,
-                clients,
-                seconds,
-                max_doses,
-                rate,
-                paced_runs,
-                checkpoints,
-                postgres_url,
-            };
             super::bench_doses::run(&bench, tmp.path())
         }
     }

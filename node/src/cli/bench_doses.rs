@@ -13,18 +13,33 @@ use diesel::prelude::*;
 use std::path::Path;
 use std::time::Duration;
 
+/// The `vrs-node bench doses` flags.
+#[derive(clap::Args, Debug)]
 pub struct DoseBench {
+    /// Residents registered before the run.
+    #[arg(long, default_value_t = 1_000_000)]
     pub residents: u64,
+    /// Concurrent clients (one keep-alive connection each).
+    #[arg(long, default_value_t = 200)]
     pub clients: usize,
+    /// Seconds per phase (health, then doses).
+    #[arg(long, default_value_t = 20)]
     pub seconds: u64,
+    /// Stop the dose phase after this many doses.
+    #[arg(long, default_value_t = 10_000_000)]
     pub max_doses: u64,
-    /// Offered load of the paced phase (doses/s over all clients).
+    /// Offered load of the paced phases, requests/s over all clients.
+    #[arg(long, default_value_t = 2000.0)]
     pub rate: f64,
-    /// Paced dose phases run one after another; the median p99 is the figure.
+    /// Paced dose phases, one after another; each is printed and the median p99 reported
+    /// (on a shared machine one phase can catch the host taking the CPUs for a while).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=9))]
     pub paced_runs: u32,
-    /// `database.sqlite_checkpoints` for the node under test.
+    /// SQLite WAL checkpoints: background or inline (see database.sqlite_checkpoints).
+    #[arg(long, default_value = "background")]
     pub checkpoints: String,
-    /// An empty PostgreSQL database instead of SQLite.
+    /// Run the node on this empty PostgreSQL database instead of SQLite.
+    #[arg(long)]
     pub postgres_url: Option<String>,
 }
 
