@@ -294,7 +294,7 @@ pub(super) fn peak_rss_kb() -> Option<u64> {
 }
 
 fn print_table(count: u64, figures: &[Figure]) {
-    let num = |v: f64| if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+    let num = super::figures::number;
     println!("residents import benchmark, {count} rows");
     println!("{:<56} {:>10} {:>28} {:>10} {:>6}  target / met", "figure", "ours", "baseline", "base value", "ratio");
     for f in figures {

@@ -23,16 +23,20 @@ pub struct Row {
 impl Row {
     /// A figure with a baseline measured in the same run and, optionally, a target.
     pub fn new(figure: &str, ours: f64, baseline: Option<(&str, f64)>, target: &str, met: Option<bool>) -> Row {
-        let num = |v: f64| if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
         Row {
             figure: figure.into(),
-            ours: num(ours),
-            baseline: baseline.map_or("-".into(), |(name, v)| format!("{} ({name})", num(v))),
+            ours: number(ours),
+            baseline: baseline.map_or("-".into(), |(name, v)| format!("{} ({name})", number(v))),
             ratio: baseline.map_or("-".into(), |(_, v)| format!("{:.2}", ours / v)),
             target: target.into(),
             met: met.map_or("-", |m| if m { "yes" } else { "NO" }).into(),
         }
     }
+}
+
+/// A figure as the tables print it: whole numbers from 100 up, two decimals below.
+pub fn number(v: f64) -> String {
+    if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") }
 }
 
 /// Appends `rows` to the file `VRSBENCH_FIGURES` names, if it is set.
