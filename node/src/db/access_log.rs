@@ -6,7 +6,7 @@
 //! lock, on PostgreSQL a row lock, either held to the end of the appending transaction, so
 //! concurrent appenders queue and the chain stays linear whoever writes (the dose writer,
 //! an import, a bulk inquiry, a handler). Appends run inside the caller's transaction when
-//! there is one (a savepoint), so an entry commits or rolls back with what it records.
+//! there is one, so an entry commits or rolls back with what it records.
 
 use super::schema::{access_log, access_log_chain};
 use super::{DbConn, DbError};
@@ -47,32 +47,44 @@ pub fn record_all(conn: &mut DbConn, entries: &[Entry<'_>]) -> Result<(), DbErro
     if entries.is_empty() {
         return Ok(());
     }
-    conn.transaction(|c| {
-        let n = i64::try_from(entries.len()).map_err(|_| DbError::Query("too many log entries at once".into()))?;
-        let (top, mut hash) = claim(c, n)?;
-        let at = super::now();
-        let mut rows = Vec::with_capacity(entries.len());
-        for (seq, e) in (top - n + 1..).zip(entries) {
-            let mut row = NewEntry {
-                at,
-                actor: e.actor,
-                role: e.role,
-                action: e.action,
-                atena: e.atena,
-                detail: e.detail.as_deref(),
-                seq,
-                hash: Vec::new(),
-            };
-            hash = chain::link(&hash, &row.fields()?);
-            row.hash = hash.to_vec();
-            rows.push(row);
-        }
-        insert(c, &rows)?;
-        diesel::update(access_log_chain::table.find(1i16))
-            .set(access_log_chain::head_hash.eq(hash.to_vec()))
-            .execute(c)?;
-        Ok(())
-    })
+    // Inside a transaction already (the writers' batches): a savepoint would only add two
+    // statements SQLite compiles anew every time, and any error here rolls back the
+    // caller's transaction with it.
+    if in_transaction(conn) { append(conn, entries) } else { conn.transaction(|c| append(c, entries)) }
+}
+
+fn in_transaction(conn: &mut DbConn) -> bool {
+    use diesel::connection::{TransactionManager, TransactionManagerStatus};
+    match <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn) {
+        TransactionManagerStatus::Valid(s) => s.transaction_depth().is_some(),
+        // diesel refuses any transaction on a broken manager, with its own error.
+        TransactionManagerStatus::InError => false,
+    }
+}
+
+fn append(c: &mut DbConn, entries: &[Entry<'_>]) -> Result<(), DbError> {
+    let n = i64::try_from(entries.len()).map_err(|_| DbError::Query("too many log entries at once".into()))?;
+    let (top, mut hash) = claim(c, n)?;
+    let at = super::now();
+    let mut rows = Vec::with_capacity(entries.len());
+    for (seq, e) in (top - n + 1..).zip(entries) {
+        let mut row = NewEntry {
+            at,
+            actor: e.actor,
+            role: e.role,
+            action: e.action,
+            atena: e.atena,
+            detail: e.detail.as_deref(),
+            seq,
+            hash: Vec::new(),
+        };
+        hash = chain::link(&hash, &row.fields()?);
+        row.hash = hash.to_vec();
+        rows.push(row);
+    }
+    insert(c, &rows)?;
+    diesel::update(access_log_chain::table.find(1i16)).set(access_log_chain::head_hash.eq(hash.to_vec())).execute(c)?;
+    Ok(())
 }
 
 /// Moves the head on by `n` positions and returns the new top position with the hash of

@@ -27,15 +27,16 @@ impl<R> Observer<R> for () {}
 pub struct Limits {
     pub max_batch: usize,
     pub queue: usize,
-    /// At most this often, in a moment when no job waits, the writer copies the SQLite WAL
-    /// back itself (see [`super::checkpointer::catch_up`]) so that its next commit can start
-    /// the log over. None: never.
+    /// At most this often, right after the background checkpointer of a served SQLite pool
+    /// has copied the WAL back, the writer copies the rest itself (see
+    /// [`super::checkpointer::catch_up`]) so that its next commit can start the log over.
+    /// None: never.
     pub rewind_wal_every: Option<Duration>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_batch: 256, queue: 4096, rewind_wal_every: Some(Duration::from_secs(5)) }
+        Limits { max_batch: 256, queue: 4096, rewind_wal_every: Some(Duration::from_secs(1)) }
     }
 }
 
@@ -115,12 +116,15 @@ fn run<J, R>(
             // A caller that went away: its job is committed all the same.
             let _ = reply.send(result);
         }
-        // Every answer of the batch is out; nobody waits on this thread right now.
-        if limits.rewind_wal_every.is_some_and(|every| last_rewind.elapsed() >= every) && rx.is_empty() {
+        // Every answer of the batch is out. Waiting jobs wait a few milliseconds more: right
+        // after the background pass there is next to nothing left to copy.
+        let settled = pool.checkpoints().is_some_and(|s| s.just_now());
+        // A reader still in the log: tried again after the next batch, while still cheap.
+        if settled
+            && limits.rewind_wal_every.is_some_and(|every| last_rewind.elapsed() >= every)
+            && pool.get().is_ok_and(|mut conn| super::checkpointer::catch_up(&mut conn))
+        {
             last_rewind = Instant::now();
-            if let Ok(mut conn) = pool.get() {
-                super::checkpointer::catch_up(&mut conn);
-            }
         }
     }
 }
@@ -215,7 +219,7 @@ mod tests {
         Ok(jobs.iter().map(|j| **j).collect())
     }
 
-    /// The WAL file's size after two writers fed the group commit for 2 s on a served
+    /// The WAL file's size after two writers fed the group commit for 4 s on a served
     /// pool (background PASSIVE checkpoints), beside a reader, and the bytes written.
     fn wal_after_steady_writes(rewind_wal_every: Option<Duration>) -> (u64, u64) {
         use diesel::connection::SimpleConnection;
@@ -242,7 +246,7 @@ mod tests {
                     r.batch_execute("SELECT count(*) FROM blobs").unwrap();
                 }
             });
-            std::thread::sleep(Duration::from_secs(2));
+            std::thread::sleep(Duration::from_secs(4));
             stop.store(true, Ordering::Relaxed);
         });
         let wal = std::fs::metadata(dir.path().join("t.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
@@ -255,10 +259,12 @@ mod tests {
         let (rewound, written) = wal_after_steady_writes(Some(Duration::from_millis(50)));
         assert!(written_without > 8 << 20 && written > 8 << 20, "too little written to tell");
         // Background passes alone: the log never starts over and the file holds about
-        // everything written. With the writer's catch-up it is reused from its start.
-        assert!(grown > written_without / 2, "without the catch-up the WAL was {grown} of {written_without} bytes");
+        // everything written (more, with the frame headers). With the writer's catch-up it
+        // is reused from its start, after each background cycle of about half a second: a
+        // quarter to a third of the bytes in 4 s on a busy machine, a fifth on a quiet one.
+        assert!(grown > written_without * 3 / 4, "without the catch-up the WAL was {grown} of {written_without} bytes");
         assert!(
-            rewound < written / 4,
+            rewound < written / 2,
             "the WAL grew to {rewound} bytes after {written} bytes written (without: {grown} of {written_without})"
         );
     }

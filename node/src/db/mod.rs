@@ -26,6 +26,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::Path;
+use std::sync::Arc;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -48,7 +49,28 @@ macro_rules! with_conn {
     };
 }
 
-pub type Pool = r2d2::Pool<Manager>;
+/// The connections, and for a served SQLite database what its checkpointer tells writers.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    connections: r2d2::Pool<Manager>,
+    checkpoints: Option<Arc<checkpointer::Settled>>,
+}
+
+impl std::ops::Deref for Pool {
+    type Target = r2d2::Pool<Manager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.connections
+    }
+}
+
+impl Pool {
+    /// When the background checkpointer last copied the WAL back (served SQLite pools only).
+    pub fn checkpoints(&self) -> Option<&checkpointer::Settled> {
+        self.checkpoints.as_deref()
+    }
+}
+
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,10 +213,12 @@ pub fn open_served(url: DatabaseUrl, sqlite_synchronous: &str, pool_size: u32) -
     let sqlite = url.is_sqlite();
     let mut manager = Manager::new(url, sqlite_synchronous);
     manager.background_checkpoints = sqlite;
-    let pool = pool(manager, pool_size)?;
+    let mut pool = pool(manager, pool_size)?;
     if sqlite {
-        checkpointer::start(pool.clone())
+        let settled = checkpointer::settled();
+        checkpointer::start(pool.clone(), settled.clone())
             .map_err(|e| DbError::Connect(format!("cannot start the checkpointer: {e}")))?;
+        pool.checkpoints = Some(settled);
     }
     Ok(pool)
 }
@@ -209,12 +233,13 @@ fn pool(manager: Manager, pool_size: u32) -> Result<Pool, DbError> {
     // benchmark, on the request threads). A PostgreSQL connection can die with its server,
     // so it is still tested.
     let test_on_check_out = !manager.url.is_sqlite();
-    r2d2::Pool::builder()
+    let connections = r2d2::Pool::builder()
         .max_size(pool_size)
         .connection_timeout(std::time::Duration::from_secs(30))
         .test_on_check_out(test_on_check_out)
         .build(manager)
-        .map_err(|e| DbError::Connect(e.to_string()))
+        .map_err(|e| DbError::Connect(e.to_string()))?;
+    Ok(Pool { connections, checkpoints: None })
 }
 
 /// SQLite says a file is not (or no longer) a database in these words: the setting's

@@ -276,7 +276,11 @@ pub fn update(conn: &mut DbConn, row: &VaccinationRow) -> Result<(), DbError> {
 pub fn take_write_lock(conn: &mut DbConn) -> Result<(), DbError> {
     use diesel::connection::SimpleConnection;
     match conn {
-        DbConn::Sqlite(c) => c.batch_execute("DELETE FROM outbox WHERE 0 = 1")?,
+        // A delete of nothing, as a statement diesel keeps prepared: a batch_execute was
+        // compiled anew for every batch of the dose writer.
+        DbConn::Sqlite(c) => {
+            diesel::delete(super::schema::outbox::table.filter(super::schema::outbox::message_id.eq(""))).execute(c)?;
+        }
         DbConn::Postgresql(c) => c.batch_execute(&format!("SELECT pg_advisory_xact_lock({DOSE_WRITE_LOCK})"))?,
     }
     Ok(())

@@ -18,7 +18,7 @@ pub struct BulkTickets {
 impl BulkTickets {
     /// Keeps `consent` for `user_id`; the ticket to upload with.
     pub fn issue(&self, user_id: i64, consent: Consent, now: i64) -> Option<String> {
-        let ticket = crate::vaccinations::new_id();
+        let ticket = crate::vaccinations::random_id();
         let mut map = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.retain(|_, (_, _, at)| now - *at < TTL_SECS);
         if map.len() >= CAPACITY {

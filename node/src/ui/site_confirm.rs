@@ -103,7 +103,7 @@ pub async fn check(
 
 fn confirm_page(s: &SignedIn, dose: &ValidDose, d: &DaySettings, decision: &Decision) -> Result<HttpResponse, UiError> {
     let t = s.frame.t();
-    let key = crate::vaccinations::new_id();
+    let key = crate::vaccinations::random_id();
     let muni = municipality_name(dose.ocr.municipality.as_str());
     let product = crate::products::active().get(&dose.product).map_or(dose.product.clone(), |p| p.name_ja.clone());
     let (kind, outcome) = match decision.status {

@@ -109,7 +109,7 @@ pub fn record_many(
     rows::insert_many(conn, &new_rows)?;
     for (row, (ctx, status)) in new_rows.iter().zip(&by) {
         if *status == Status::Queued {
-            outbox::enqueue(conn, &new_id(), &row.municipality, &payload(row, ctx.own))?;
+            outbox::enqueue(conn, &super::random_id(), &row.municipality, &payload(row, ctx.own))?;
         }
     }
     let entries: Vec<access_log::Entry<'_>> = new_rows
