@@ -113,7 +113,11 @@ pub fn import_residents<R: Read + Send>(
         rejected_total: 0,
         committed: false,
     };
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+    // The parser may run a whole PostgreSQL COPY ahead of the writer (~15 MB of rows), so
+    // it fills the next COPY while the server takes the last. With 4 batches of 2,000 it
+    // stopped half-way, and the server then waited on it: each side ~67 % busy, by turns.
+    let in_flight = (bulk::PG_COPY_ROWS / opts.batch_rows.max(1)).max(4);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(in_flight);
     let outcome = std::thread::scope(|scope| {
         let parser = std::thread::Builder::new().name("import-parse".into());
         if let Err(e) = parser.spawn_scoped(scope, move || parse(input, keys, opts, bytes_read, tx)) {
