@@ -12,10 +12,10 @@
 //! can arrive while the writer checkpoints, so its next commit can start the log over.
 //!
 //! The writer's catch-up copies what the background has not, with every dose of its queue
-//! waiting. Run at a random moment that was up to half a second of commits (58-70 ms
-//! measured at 2,000 doses/s: the p99). So the background repeats a pass while the last
-//! one took long (the frames that arrived meanwhile), and then says it has [`Settled`]; the
-//! writer catches up only right after that, when a few milliseconds of frames are left.
+//! waiting. Run at a random moment, it found up to half a second of commits to copy:
+//! 58-70 ms at 2,000 doses/s, the p99 itself. So the background repeats a pass while the
+//! last one took long (the frames that arrived meanwhile), then says it has [`Settled`];
+//! the writer catches up only right after that, when a few milliseconds of frames are left.
 
 use super::Pool;
 use diesel::RunQueryDsl;
@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Often enough that the WAL stays a few MB at peak dose rates.
+/// Often enough that a pass has at most half a second of commits to copy.
 const EVERY: Duration = Duration::from_millis(500);
 
 /// A pass this short left next to nothing behind: the next one would copy as little.
@@ -50,7 +50,7 @@ pub struct Settled {
 }
 
 impl Settled {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Settled { origin: Instant::now(), at_us: AtomicU64::new(0) }
     }
 
@@ -104,12 +104,7 @@ struct Checkpoint {
     checkpointed: i32,
 }
 
-/// What the background thread tells the pool's writers; the thread itself starts with
-/// [`start`] once the pool exists.
-pub(super) fn settled() -> Arc<Settled> {
-    Arc::new(Settled::new())
-}
-
+/// The background thread; it marks `settled` for the pool's writers after each cycle.
 pub(super) fn start(pool: Pool, settled: Arc<Settled>) -> std::io::Result<()> {
     std::thread::Builder::new().name("wal-checkpoint".into()).spawn(move || {
         loop {

@@ -215,7 +215,7 @@ pub fn open_served(url: DatabaseUrl, sqlite_synchronous: &str, pool_size: u32) -
     manager.background_checkpoints = sqlite;
     let mut pool = pool(manager, pool_size)?;
     if sqlite {
-        let settled = checkpointer::settled();
+        let settled = Arc::new(checkpointer::Settled::new());
         checkpointer::start(pool.clone(), settled.clone())
             .map_err(|e| DbError::Connect(format!("cannot start the checkpointer: {e}")))?;
         pool.checkpoints = Some(settled);
