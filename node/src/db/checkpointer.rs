@@ -77,12 +77,10 @@ pub fn catch_up(conn: &mut super::DbConn) -> bool {
     let checkpoint = c
         .batch_execute(&format!("PRAGMA busy_timeout = {CATCH_UP_PATIENCE_MS};"))
         .and_then(|()| diesel::sql_query("PRAGMA wal_checkpoint(RESTART)").get_result::<Checkpoint>(c));
-    // The connection's usual patience back, whatever the checkpoint did.
-    let done = checkpoint.and_then(|r| {
-        c.batch_execute(&format!("PRAGMA busy_timeout = {};", super::BUSY_TIMEOUT_MS))?;
-        Ok(r)
-    });
-    match done {
+    // The connection's usual patience back, whatever the checkpoint did: it returns to
+    // the pool, and 5 ms would make its next user fail where it should wait.
+    let restored = c.batch_execute(&format!("PRAGMA busy_timeout = {};", super::BUSY_TIMEOUT_MS));
+    match checkpoint.and_then(|r| restored.map(|()| r)) {
         Ok(r) => r.busy == 0 && r.log == r.checkpointed,
         Err(e) => {
             tracing::debug!(error = %super::describe(&e), "writer's WAL catch-up skipped");
