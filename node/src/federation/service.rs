@@ -22,6 +22,14 @@ pub const FEDERATION_FILE: &str = "federation.json";
 /// sender's registry signing key (the one its envelope verified against), for messages
 /// that carry their own signed statements (an inquiry's consent).
 pub trait InboundHandler: Send + Sync + 'static {
+    /// False for a command's short session (`session`): every envelope is then refused
+    /// `unavailable` before it is opened, so the coordinator keeps what it queued for the
+    /// serving node. Opening first could fail on keys the session does not hold and come
+    /// back as a final refusal, which made the coordinator drop the envelope.
+    fn serving(&self) -> bool {
+        true
+    }
+
     fn handle(
         &self,
         sender: MunicipalityCode,
@@ -268,6 +276,9 @@ async fn on_envelope(
     replay: Arc<Mutex<ReplayGuard>>,
     frame: Vec<u8>,
 ) -> EnvelopeResponse {
+    if !handler.serving() {
+        return EnvelopeResponse::Error(WireErrorCode::Unavailable);
+    }
     let envelope = match Envelope::from_bytes(&frame) {
         Ok(e) => e,
         Err(e) => return EnvelopeResponse::Error(e.wire_code()),

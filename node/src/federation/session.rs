@@ -14,6 +14,10 @@ use vrs_protocol::{Message, MunicipalityCode, SigningPublicKey, WireErrorCode};
 struct RefuseAll;
 
 impl InboundHandler for RefuseAll {
+    fn serving(&self) -> bool {
+        false
+    }
+
     fn handle(&self, _: MunicipalityCode, _: &SigningPublicKey, _: Message) -> Result<Option<Message>, WireErrorCode> {
         Err(WireErrorCode::Unavailable)
     }
