@@ -34,7 +34,7 @@ pub fn schema_floor(loaded: &Path, scratch: &Path, count: u64) -> anyhow::Result
     // start-up and its checkpoint on close stay outside the figure.
     let script = format!(
         "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = NORMAL;\nPRAGMA cache_size = -65536;\n\
-         PRAGMA foreign_keys = ON;\nPRAGMA wal_autocheckpoint = 0;\n{tables}\
+         PRAGMA foreign_keys = OFF;\nPRAGMA wal_autocheckpoint = 0;\n{tables}\
          ATTACH '{src}' AS src;\nBEGIN;\nSELECT 'clock', (julianday('now') - 2440587.5) * 86400.0;\n{copies}\
          PRAGMA threads = 2;\nPRAGMA cache_size = -8192;\n{indexes}COMMIT;\n\
          SELECT 'clock', (julianday('now') - 2440587.5) * 86400.0;\n",

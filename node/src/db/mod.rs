@@ -305,3 +305,31 @@ mod migration_tests {
         assert_eq!(sorted_sqlite, sorted_pg);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite without per-call connection mutexes
+    /// and memory statistics; a checkout or build that lost the setting fails here.
+    #[test]
+    fn sqlite_is_built_multi_threaded_without_memory_statistics() {
+        let mut c = SqliteConnection::establish(":memory:").expect("open");
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut c)
+            .expect("compile options")
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["THREADSAFE=2", "DEFAULT_MEMSTATUS=0"] {
+            assert!(options.iter().any(|o| o == wanted), "{wanted} missing from {options:?}");
+        }
+    }
+}

@@ -118,6 +118,14 @@ pub fn import_residents<R: Read + Send>(
     // stopped half-way, and the server then waited on it: each side ~67 % busy, by turns.
     let in_flight = (bulk::PG_COPY_ROWS / opts.batch_rows.max(1)).max(4);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(in_flight);
+    let unchecked = match bulk::unchecked_foreign_keys(conn) {
+        Ok(unchecked) => unchecked,
+        Err(e) => {
+            let e = ImportError::Db(e);
+            finish_record(conn, opts, &report, Some(&e))?;
+            return Err(e);
+        }
+    };
     let outcome = std::thread::scope(|scope| {
         let parser = std::thread::Builder::new().name("import-parse".into());
         if let Err(e) = parser.spawn_scoped(scope, move || parse(input, keys, opts, bytes_read, tx)) {
@@ -155,6 +163,8 @@ pub fn import_residents<R: Read + Send>(
                 let repeats = bulk::finish(conn).map_err(Abort::Db)?;
                 report.inserted -= repeats.len() as u64;
                 merge_rejections(&mut report, repeats, opts.max_rejections_reported);
+            } else if unchecked {
+                bulk::check_foreign_keys(conn).map_err(Abort::Db)?;
             }
             if report.rejected_total > 0 && opts.mode == ImportMode::AllOrNothing {
                 return Err(Abort::Rejected);

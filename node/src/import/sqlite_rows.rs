@@ -14,6 +14,11 @@ use diesel::{QueryResult, RunQueryDsl};
 /// 32,766 host parameters, and statements this size amortise the per-statement cost.
 pub const ROWS: usize = 64;
 
+/// The first row's parameters are numbered 1–13 in column order: import_id is the 11th,
+/// the time (created_at, and updated_at after it) the 13th.
+const IMPORT_ID_AGAIN: &str = ", ?11, ";
+const NOW_AGAIN: &str = ", ?13";
+
 /// `INSERT INTO residents .. VALUES (..) x N ON CONFLICT DO NOTHING`: a row whose
 /// 個別宛名番号 is already in the table is skipped (the caller finds out which).
 pub struct ResidentRows<'a, const N: usize> {
@@ -64,9 +69,23 @@ impl<const N: usize> QueryFragment<Sqlite> for ResidentRows<'_, N> {
             out.push_bind_param::<Text, str>(r.coupon.as_str())?;
             out.push_sql(", ");
             out.push_bind_param::<Binary, [u8]>(&p.digest)?;
-            for n in [&self.import_id, line, &self.now, &self.now] {
+            // import_id and the two times are the same for every row: bound once, in the
+            // first row, and named by number in the others (a plain `?` after them takes
+            // the number after the highest used so far, so the numbering stays in step
+            // with diesel's list of binds).
+            if i == 0 {
                 out.push_sql(", ");
-                out.push_bind_param::<BigInt, i64>(n)?;
+                out.push_bind_param::<BigInt, i64>(&self.import_id)?;
+                out.push_sql(", ");
+                out.push_bind_param::<BigInt, i64>(line)?;
+                out.push_sql(", ");
+                out.push_bind_param::<BigInt, i64>(&self.now)?;
+                out.push_sql(NOW_AGAIN);
+            } else {
+                out.push_sql(IMPORT_ID_AGAIN);
+                out.push_bind_param::<BigInt, i64>(line)?;
+                out.push_sql(NOW_AGAIN);
+                out.push_sql(NOW_AGAIN);
             }
             out.push_sql(")");
         }

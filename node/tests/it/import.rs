@@ -126,7 +126,15 @@ on_both_backends! {
         let csv = file(&rows);
         let mut opts = options(SkipInvalid);
         opts.batch_rows = 100;
-        let report = vrs_node::import::import_residents(&mut db.conn(), &db.keys, &csv[..], &opts, None).unwrap();
+        let mut conn = db.conn();
+        let report = vrs_node::import::import_residents(&mut conn, &db.keys, &csv[..], &opts, None).unwrap();
+        // SQLite loads with the connection's reference checks off: they are back on for
+        // whoever gets the pooled connection next, and no reference is broken.
+        if let vrs_node::db::DbConn::Sqlite(c) = &mut *conn {
+            assert_eq!(sqlite_value(c, "SELECT foreign_keys AS value FROM pragma_foreign_keys"), 1);
+            assert_eq!(sqlite_value(c, "SELECT count(*) AS value FROM pragma_foreign_key_check"), 0);
+        }
+        drop(conn);
         let got: Vec<_> = report.rejected.iter().map(|r| (r.line, r.error, r.message.clone())).collect();
         let want = [
             (32, "duplicate_atena", "line 12"),
@@ -142,6 +150,14 @@ on_both_backends! {
         }
         assert_eq!((report.inserted, report.rejected_total, report.committed), (195, 5, true));
         assert_eq!(db.resident_count(), 195);
+        // The import id and the time, bound once per statement, reach every row; each row
+        // keeps its own line.
+        let stamped = format!(
+            "SELECT count(DISTINCT import_line) AS value FROM residents \
+             WHERE import_id = {} AND created_at = updated_at AND created_at > 1700000000",
+            report.import_id
+        );
+        assert_eq!(count_of(&db, &stamped), 195);
         // The kept row is the first line's: its coupon, not the repeat's.
         let kept = residents::get(&mut db.conn(), &db.keys, "1010").unwrap().unwrap();
         assert_eq!(kept.coupons[0].number, format!("{:010}", 5_000_010));
@@ -260,6 +276,28 @@ fn assert_duplicates_reported(report: &vrs_node::import::ImportReport) {
     assert!(got[1].2.contains("line 3"), "{}", got[1].2);
     assert_eq!((got[2].0, got[2].1), (9, "duplicate_my_number"));
     assert!(got[2].2.contains("line 4"), "{}", got[2].2);
+}
+
+/// The count (`value`) a query returns, on either database.
+fn count_of(db: &TestDb, sql: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+    diesel::sql_query(sql).get_result::<Count>(&mut db.raw()).unwrap().value
+}
+
+/// The one integer (`value`) a query on an SQLite connection returns.
+fn sqlite_value(c: &mut diesel::SqliteConnection, sql: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct One {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+    diesel::sql_query(sql).get_result::<One>(c).unwrap().value
 }
 
 /// Every index's (and on PostgreSQL every constraint's) name and definition, as the
