@@ -308,6 +308,7 @@ mod migration_tests {
 
 #[cfg(test)]
 mod tests {
+    use super::DbConn;
     use diesel::prelude::*;
     use diesel::sql_types::Text;
 
@@ -315,6 +316,39 @@ mod tests {
     struct CompileOption {
         #[diesel(sql_type = Text)]
         compile_options: String,
+    }
+
+    /// A register stored with the whole 32-byte look-up hash is still found by My Number
+    /// after the migration that keeps its first 16 bytes.
+    #[test]
+    fn my_numbers_hashed_before_the_16_byte_migration_are_still_found() {
+        use diesel_migrations::MigrationHarness;
+        let mut c = super::DbConn::Sqlite(SqliteConnection::establish(":memory:").expect("open"));
+        let all = diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&super::SQLITE_MIGRATIONS)
+            .expect("migrations");
+        let last = all.iter().position(|m| m.name().to_string().ends_with("lookup_hash_16")).expect("the migration");
+        let DbConn::Sqlite(raw) = &mut c else { unreachable!() };
+        for _ in 0..last {
+            raw.run_next_migration(super::SQLITE_MIGRATIONS).expect("earlier migration");
+        }
+        let keys = crate::crypto::NodeKeys::from_master(&[7u8; 32]);
+        let n = vrs_protocol::MyNumber::from_body(12_345_678_901).expect("my number");
+        // Before: HMAC-SHA256 whole; its first 16 bytes are what the code computes now.
+        let mut old_hash = keys.my_number_lookup(&n);
+        old_hash.extend_from_slice(&[0xAB; 16]);
+        diesel::sql_query(
+            "INSERT INTO residents VALUES ('42', '山田', '太郎', 'ヤマダ', 'タロウ', '1980-04-01', 1, 0, \
+             '0000000001', x'00', 1, 2, 0, 0)",
+        )
+        .execute(raw)
+        .expect("resident");
+        diesel::sql_query("INSERT INTO my_numbers VALUES ('42', ?, x'00')")
+            .bind::<diesel::sql_types::Binary, _>(&old_hash)
+            .execute(raw)
+            .expect("my number");
+        assert_eq!(super::residents::find_by_my_number(&mut c, &keys, &n).expect("query"), None);
+        super::migrate(&mut c).expect("the remaining migrations");
+        assert_eq!(super::residents::find_by_my_number(&mut c, &keys, &n).expect("query").as_deref(), Some("42"));
     }
 
     /// `.cargo/config.toml` builds the bundled SQLite without per-call connection mutexes
