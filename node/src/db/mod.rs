@@ -196,8 +196,11 @@ impl ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
+    /// A connection given back while its thread unwinds from a panic may hold whatever
+    /// its user had changed for the moment (a first load turns SQLite's foreign-key checks
+    /// off until it ends): it is closed rather than handed to the next request.
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+        std::thread::panicking()
     }
 }
 
@@ -349,6 +352,32 @@ mod tests {
         assert_eq!(super::residents::find_by_my_number(&mut c, &keys, &n).expect("query"), None);
         super::migrate(&mut c).expect("the remaining migrations");
         assert_eq!(super::residents::find_by_my_number(&mut c, &keys, &n).expect("query").as_deref(), Some("42"));
+    }
+
+    /// A connection its user dropped while panicking is closed, not pooled again with
+    /// the settings it had changed.
+    #[test]
+    fn a_connection_given_back_by_a_panicking_thread_is_not_reused() {
+        #[derive(QueryableByName)]
+        struct Flag {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            foreign_keys: i64,
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = super::DatabaseUrl::Sqlite(dir.path().join("t.sqlite").display().to_string());
+        let pool = super::open(url, "normal", 1).expect("pool");
+        let in_thread = pool.clone();
+        let joined = std::thread::spawn(move || {
+            let mut c = in_thread.get().expect("connection");
+            diesel::sql_query("PRAGMA foreign_keys = OFF").execute(&mut *c).expect("pragma");
+            panic!("the connection's user fails half-way");
+        })
+        .join();
+        assert!(joined.is_err());
+        let flag = diesel::sql_query("SELECT foreign_keys FROM pragma_foreign_keys")
+            .get_result::<Flag>(&mut *pool.get().expect("connection"))
+            .expect("flag");
+        assert_eq!(flag.foreign_keys, 1);
     }
 
     /// `.cargo/config.toml` builds the bundled SQLite without per-call connection mutexes
