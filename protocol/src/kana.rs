@@ -89,8 +89,7 @@ mod tests {
         #[test]
         fn the_stable_katakana_shortcut_matches_nfkc(s in "[ァ-ヶー ｦ-ﾝﾞﾟ\u{3000}\u{3099}\u{309A}ヷ-ヿ]{0,20}") {
             let through_nfkc: String = s.nfkc().collect();
-            let through_nfkc = normalize_kana(&through_nfkc.replace('\u{3000}', " "));
-            prop_assert_eq!(normalize_kana(&s), through_nfkc);
+            prop_assert_eq!(normalize_kana(&s), normalize_kana(&through_nfkc));
         }
 
         #[test]
