@@ -130,9 +130,9 @@ on_both_backends! {
         let report = vrs_node::import::import_residents(&mut conn, &db.keys, &csv[..], &opts, None).unwrap();
         // SQLite loads with the connection's reference checks off: they are back on for
         // whoever gets the pooled connection next, and no reference is broken.
-        if let vrs_node::db::DbConn::Sqlite(c) = &mut *conn {
-            assert_eq!(sqlite_value(c, "SELECT foreign_keys AS value FROM pragma_foreign_keys"), 1);
-            assert_eq!(sqlite_value(c, "SELECT count(*) AS value FROM pragma_foreign_key_check"), 0);
+        if db.url.is_sqlite() {
+            assert_eq!(value_of(&mut conn, "SELECT foreign_keys AS value FROM pragma_foreign_keys"), 1);
+            assert_eq!(value_of(&mut conn, "SELECT count(*) AS value FROM pragma_foreign_key_check"), 0);
         }
         drop(conn);
         let got: Vec<_> = report.rejected.iter().map(|r| (r.line, r.error, r.message.clone())).collect();
@@ -157,7 +157,7 @@ on_both_backends! {
              WHERE import_id = {} AND created_at = updated_at AND created_at > 1700000000",
             report.import_id
         );
-        assert_eq!(count_of(&db, &stamped), 195);
+        assert_eq!(value_of(&mut db.raw(), &stamped), 195);
         // The kept row is the first line's: its coupon, not the repeat's.
         let kept = residents::get(&mut db.conn(), &db.keys, "1010").unwrap().unwrap();
         assert_eq!(kept.coupons[0].number, format!("{:010}", 5_000_010));
@@ -278,26 +278,15 @@ fn assert_duplicates_reported(report: &vrs_node::import::ImportReport) {
     assert!(got[2].2.contains("line 4"), "{}", got[2].2);
 }
 
-/// The count (`value`) a query returns, on either database.
-fn count_of(db: &TestDb, sql: &str) -> i64 {
+/// The one integer (`value`) a query returns, on either database.
+fn value_of(conn: &mut vrs_node::db::DbConn, sql: &str) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]
-    struct Count {
+    struct Value {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         value: i64,
     }
-    diesel::sql_query(sql).get_result::<Count>(&mut db.raw()).unwrap().value
-}
-
-/// The one integer (`value`) a query on an SQLite connection returns.
-fn sqlite_value(c: &mut diesel::SqliteConnection, sql: &str) -> i64 {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct One {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        value: i64,
-    }
-    diesel::sql_query(sql).get_result::<One>(c).unwrap().value
+    diesel::sql_query(sql).get_result::<Value>(conn).unwrap().value
 }
 
 /// Every index's (and on PostgreSQL every constraint's) name and definition, as the
