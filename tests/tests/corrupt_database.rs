@@ -24,6 +24,16 @@ fn flip(file: &Path, offset: u64, len: usize) {
     f.sync_all().unwrap();
 }
 
+/// The database's page size, from its header (bytes 16-17, big-endian; 1 means 65,536).
+fn page_size(db: &Path) -> u64 {
+    let mut header = [0u8; 18];
+    std::fs::File::open(db).unwrap().read_exact(&mut header).unwrap();
+    match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    }
+}
+
 /// `serve` on the data dir: must exit by itself (refusing), within the timeout.
 fn serve_refuses(data_dir: &Path) -> String {
     let mut child = Command::new(binary("vrs-node").unwrap())
@@ -61,9 +71,10 @@ fn a_damaged_page_stops_the_node_at_start_with_a_clear_message() {
     let root = tempfile::tempdir().unwrap();
     let dir = node_with_data(root.path(), "page");
     let db = dir.join("vrs.sqlite");
-    let pages = std::fs::metadata(&db).unwrap().len() / 4096;
+    let page = page_size(&db);
+    let pages = std::fs::metadata(&db).unwrap().len() / page;
     assert!(pages > 10, "a database of some size: {pages} pages");
-    flip(&db, (pages / 2) * 4096, 4096);
+    flip(&db, (pages / 2) * page, page as usize);
     let err = serve_refuses(&dir);
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     assert!(err.starts_with("vrs-node: the database file "), "{err}");

@@ -16,7 +16,7 @@
 //! rollback restores the dropped indexes with everything else.
 
 use super::prepare::Prepared;
-use super::sqlite_rows::{MyNumberRows, ROWS, ResidentRows};
+use super::sqlite_rows::{MyNumberRows, ROWS, ResidentRows, TAIL_ROWS};
 use super::writer::{Outcome, first_registration_flag, new_my_number, new_resident};
 use crate::db::schema::{my_numbers, residents};
 use crate::db::{DbConn, DbError};
@@ -30,8 +30,8 @@ use diesel::sql_types::{BigInt, Binary, Text};
 /// that a bulk load leaves exactly the migrations' schema behind.
 const UNIQUE_COUPON: &str = "CREATE UNIQUE INDEX residents_coupon ON residents (coupon_number)";
 const UNIQUE_MY_NUMBER: &str = "CREATE UNIQUE INDEX my_numbers_lookup ON my_numbers (lookup_hash)";
-const KANA_BIRTH: &str = "CREATE INDEX residents_kana_birth ON residents (family_kana, birth_date)";
-const DROPPED: [&str; 3] = ["residents_coupon", "my_numbers_lookup", "residents_kana_birth"];
+const BIRTH_KANA: &str = "CREATE INDEX residents_birth_kana ON residents (birth_date, family_kana)";
+const DROPPED: [&str; 3] = ["residents_coupon", "my_numbers_lookup", "residents_birth_kana"];
 /// Worker threads for SQLite's sorter while it builds the indexes (the parser thread is
 /// idle by then, so both cores sort).
 const SORT_THREADS: u32 = 2;
@@ -180,16 +180,9 @@ fn insert_residents(conn: &mut DbConn, rows: &[&Prepared], import_id: i64, now: 
     match conn {
         DbConn::Sqlite(c) => {
             let mut written = Vec::with_capacity(rows.len());
-            let mut chunks = rows.chunks_exact(ROWS);
-            for chunk in &mut chunks {
-                let chunk: &[&Prepared; ROWS] = chunk.try_into().map_err(|_| chunk_error())?;
-                let n = ResidentRows::new(chunk, import_id, now).execute(c)?;
-                written.extend(sqlite_outcomes(c, chunk, n)?);
-            }
-            for one in chunks.remainder() {
-                let n = ResidentRows::new(std::array::from_ref(one), import_id, now).execute(c)?;
-                written.extend(sqlite_outcomes(c, std::slice::from_ref(one), n)?);
-            }
+            let rest = resident_statements::<ROWS>(c, rows, import_id, now, &mut written)?;
+            let rest = resident_statements::<TAIL_ROWS>(c, rest, import_id, now, &mut written)?;
+            resident_statements::<1>(c, rest, import_id, now, &mut written)?;
             Ok(written)
         }
         DbConn::Postgresql(c) => {
@@ -227,6 +220,37 @@ fn insert_residents(conn: &mut DbConn, rows: &[&Prepared], import_id: i64, now: 
     }
 }
 
+/// Writes as many statements of `N` rows as `rows` fills, noting each row's outcome in
+/// `written`; returns the rows left over.
+fn resident_statements<'a, const N: usize>(
+    c: &mut SqliteConnection,
+    rows: &'a [&'a Prepared],
+    import_id: i64,
+    now: i64,
+    written: &mut Vec<Written>,
+) -> Result<&'a [&'a Prepared], DbError> {
+    let mut chunks = rows.chunks_exact(N);
+    for chunk in &mut chunks {
+        let chunk: &[&Prepared; N] = chunk.try_into().map_err(|_| chunk_error())?;
+        let n = ResidentRows::new(chunk, import_id, now).execute(c)?;
+        written.extend(sqlite_outcomes(c, chunk, n)?);
+    }
+    Ok(chunks.remainder())
+}
+
+/// As [`resident_statements`], for the My Number rows.
+fn my_number_statements<'a, const N: usize>(
+    c: &mut SqliteConnection,
+    rows: &'a [&'a Prepared],
+) -> Result<&'a [&'a Prepared], DbError> {
+    let mut chunks = rows.chunks_exact(N);
+    for chunk in &mut chunks {
+        let chunk: &[&Prepared; N] = chunk.try_into().map_err(|_| chunk_error())?;
+        MyNumberRows::new(chunk).execute(c)?;
+    }
+    Ok(chunks.remainder())
+}
+
 /// Which rows of a multi-row `INSERT .. ON CONFLICT DO NOTHING` that wrote `n` of them
 /// were written. All of them, but for a file repeating a 個別宛名番号: then the table is
 /// asked, and a row was written exactly when the stored row carries its line.
@@ -258,14 +282,9 @@ fn insert_my_numbers(conn: &mut DbConn, rows: &[&Prepared]) -> Result<(), DbErro
     match conn {
         DbConn::Sqlite(c) => {
             let holders: Vec<&Prepared> = rows.iter().copied().filter(|p| p.my_number.is_some()).collect();
-            let mut chunks = holders.chunks_exact(ROWS);
-            for chunk in &mut chunks {
-                let chunk: &[&Prepared; ROWS] = chunk.try_into().map_err(|_| chunk_error())?;
-                MyNumberRows::new(chunk).execute(c)?;
-            }
-            for one in chunks.remainder() {
-                MyNumberRows::new(std::array::from_ref(one)).execute(c)?;
-            }
+            let rest = my_number_statements::<ROWS>(c, &holders)?;
+            let rest = my_number_statements::<TAIL_ROWS>(c, rest)?;
+            my_number_statements::<1>(c, rest)?;
         }
         DbConn::Postgresql(c) => {
             let values: Vec<_> = rows.iter().filter_map(|p| new_my_number(p)).collect();
@@ -338,7 +357,7 @@ fn build_all(conn: &mut DbConn) -> Result<Vec<Rejection>, DbError> {
         remove_repeats(conn, &repeats, 1, "duplicate_my_number", "マイナンバー", &mut rejections)?;
         build(conn, UNIQUE_MY_NUMBER)?;
     }
-    build(conn, KANA_BIRTH)?;
+    build(conn, BIRTH_KANA)?;
     if let DbConn::Postgresql(c) = conn {
         diesel::sql_query(format!(
             "ALTER TABLE my_numbers ADD CONSTRAINT {MY_NUMBERS_FK} FOREIGN KEY (atena) REFERENCES residents (atena)"

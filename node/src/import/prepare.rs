@@ -5,7 +5,7 @@ use crate::crypto::{KeyError, NodeKeys, Nonces};
 use crate::domain::resident_row::ResidentRow;
 
 pub struct SealedMyNumber {
-    pub lookup: Vec<u8>,
+    pub lookup: [u8; 16],
     pub sealed: Vec<u8>,
 }
 
@@ -14,7 +14,7 @@ pub struct Prepared {
     /// The birth date as stored (YYYY-MM-DD), formatted once here for the digest and the
     /// database alike, so the writer thread does not format it again.
     pub birth_iso: String,
-    pub digest: Vec<u8>,
+    pub digest: [u8; 16],
     pub my_number: Option<SealedMyNumber>,
 }
 

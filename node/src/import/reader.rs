@@ -115,8 +115,10 @@ impl<R: Read> Read for NewlineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut index = self.index.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate().filter(|(_, b)| matches!(b, b'\n' | b'\r')) {
-            index.pending.push_back((self.pos + i as u64, *b == b'\n'));
+        // memchr finds the line ends a vector at a time; a loop over every byte here was
+        // ~6% of an import's parser thread.
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            index.pending.push_back((self.pos + i as u64, buf[i] == b'\n'));
         }
         self.pos += n as u64;
         Ok(n)
@@ -148,28 +150,38 @@ impl<R: Read> LineGuard<R> {
 impl<R: Read> Read for LineGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.newlines += 1;
-                self.since_newline = 0;
-            } else {
-                self.since_newline += 1;
-                if self.since_newline > self.max {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        LineTooLong { line: self.newlines + 1, max: self.max },
-                    ));
-                }
-            }
+        // Line by line with memchr, as in NewlineTracker.
+        let mut line_start = 0;
+        for newline in memchr::memchr_iter(b'\n', &buf[..n]) {
+            self.check(newline - line_start)?;
+            self.newlines += 1;
+            self.since_newline = 0;
+            line_start = newline + 1;
         }
+        self.check(n - line_start)?;
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+impl<R> LineGuard<R> {
+    /// Adds `more` bytes to the current line, failing if it is then longer than `max`.
+    fn check(&mut self, more: usize) -> io::Result<()> {
+        self.since_newline += more;
+        if self.since_newline > self.max {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                LineTooLong { line: self.newlines + 1, max: self.max },
+            ));
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Just;
 
     fn detect(bytes: &[u8]) -> (Charset, Vec<u8>) {
         let (cs, mut r) = sniff(bytes, None).unwrap();
@@ -216,6 +228,73 @@ mod tests {
         assert_eq!(lines_of("h\na\n\nb\n"), vec![1, 2, 4]);
         assert_eq!(lines_of("h\r\n\r\na"), vec![1, 3]);
         assert_eq!(lines_of("h\r\n\r\n\n\r\na\rb"), vec![1, 5, 5]);
+    }
+
+    /// Hands out the input in pieces of the given sizes, as a socket or a BufReader might.
+    struct Pieces<'a> {
+        data: &'a [u8],
+        sizes: std::iter::Cycle<std::vec::IntoIter<usize>>,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.sizes.next().unwrap_or(1).min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// Short runs of line ends and other bytes, in any mix.
+    fn line_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(proptest::prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'x')], 0..400)
+    }
+
+    proptest::proptest! {
+        /// The guard fails exactly when some line is longer than `max`, naming the first
+        /// such line, and otherwise passes every byte through and counts it.
+        #[test]
+        fn guard_fails_on_the_first_long_line_only(
+            data in line_bytes(),
+            max in 1usize..30,
+            sizes in proptest::collection::vec(1usize..50, 1..5),
+        ) {
+            let first_long = data.split(|b| *b == b'\n').position(|line| line.len() > max).map(|i| i as u64 + 1);
+            let mut guard = LineGuard::new(Pieces { data: &data, sizes: sizes.into_iter().cycle() }, max);
+            let mut out = Vec::new();
+            match (guard.read_to_end(&mut out), first_long) {
+                (Ok(_), None) => {
+                    proptest::prop_assert_eq!(&out, &data);
+                    proptest::prop_assert_eq!(guard.bytes.load(Ordering::Relaxed), data.len() as u64);
+                }
+                (Err(e), Some(line)) => {
+                    let long = e.get_ref().and_then(|i| i.downcast_ref::<LineTooLong>()).expect("a LineTooLong");
+                    proptest::prop_assert_eq!(long.line, line);
+                }
+                (got, want) => proptest::prop_assert!(false, "read {:?}, first long line {:?}", got.map(|_| ()), want),
+            }
+        }
+
+        /// The tracker records every CR and LF at its offset in the stream, however the
+        /// reads split it.
+        #[test]
+        fn tracker_records_every_line_end(
+            data in line_bytes(),
+            sizes in proptest::collection::vec(1usize..50, 1..5),
+        ) {
+            let mut tracker = NewlineTracker::new(Pieces { data: &data, sizes: sizes.into_iter().cycle() });
+            let index = tracker.index.clone();
+            let mut out = Vec::new();
+            tracker.read_to_end(&mut out).expect("read");
+            let want: Vec<(u64, bool)> = data
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| matches!(b, b'\n' | b'\r'))
+                .map(|(i, b)| (i as u64, *b == b'\n'))
+                .collect();
+            let got: Vec<(u64, bool)> = index.borrow().pending.iter().copied().collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 
     #[test]

@@ -132,7 +132,8 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
                 reject(8, "coupon_in_use", "券番号 is the active coupon of another resident".into());
             }
         }
-        if let Some(h) = p.my_number.as_ref().and_then(|m| mn_holders.get(&m.lookup)).filter(|h| h.atena != a) {
+        if let Some(h) = p.my_number.as_ref().and_then(|m| mn_holders.get(m.lookup.as_slice())).filter(|h| h.atena != a)
+        {
             bad = true;
             if h.import_id == import_id {
                 reject(
@@ -160,7 +161,7 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
         seen_atena.insert(a, line);
         coupon_holders.insert(row.coupon.as_str().to_owned(), me.clone());
         if let Some(m) = &p.my_number {
-            mn_holders.insert(m.lookup.clone(), me);
+            mn_holders.insert(m.lookup.to_vec(), me);
         }
         actions.push((p, action));
     }

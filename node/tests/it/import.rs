@@ -112,20 +112,23 @@ on_both_backends! {
     }
 
     fn repeats_inside_the_first_loads_large_statements(db) {
-        // Batches large enough for the first load's multi-row INSERTs (64 rows a statement on
-        // SQLite) and joined COPYs (PostgreSQL): an atena repeated inside one statement,
-        // across statements, and in the leftover rows; a coupon and a My Number repeated
-        // far apart. The first line keeps each; every repeat is named with that line.
-        let mut rows: Vec<String> = (0..200).map(row).collect();
+        // Batches large enough for the first load's multi-row INSERTs (on SQLite 128 rows a
+        // statement, the tail of a batch 16 at a time, then one by one) and joined COPYs
+        // (PostgreSQL): an atena repeated inside one statement, in a later one, in a tail
+        // statement and in a single-row one; a coupon and a My Number repeated far apart.
+        // The first line keeps each; every repeat is named with that line. Two batches of
+        // 150: rows 0-127, 128-143 and 144-149 one by one; then 150-277, 278-293, 294-299.
+        let mut rows: Vec<String> = (0..300).map(row).collect();
         let atena_of = |i: u64, j: u64| row(j).replacen(&format!("{},", 1000 + j), &format!("{},", 1000 + i), 1);
-        rows[30] = atena_of(10, 30); // same 64-row statement as its first (line 12)
-        rows[100] = atena_of(5, 100); // a later statement
-        rows[198] = atena_of(150, 198); // the leftover rows after the last full statement
+        rows[30] = atena_of(10, 30); // same 128-row statement as its first (line 12)
+        rows[200] = atena_of(5, 200); // a later statement
+        rows[285] = atena_of(150, 285); // a 16-row tail statement
+        rows[298] = atena_of(140, 298); // a single-row statement
         rows[170] = row(170).replace(&format!("{:010}", 5_000_170), &format!("{:010}", 5_000_020));
         rows[180] = row(180).replace(&my_number(180), &my_number(40));
         let csv = file(&rows);
         let mut opts = options(SkipInvalid);
-        opts.batch_rows = 100;
+        opts.batch_rows = 150;
         let mut conn = db.conn();
         let report = vrs_node::import::import_residents(&mut conn, &db.keys, &csv[..], &opts, None).unwrap();
         // SQLite loads with the connection's reference checks off: they are back on for
@@ -138,18 +141,19 @@ on_both_backends! {
         let got: Vec<_> = report.rejected.iter().map(|r| (r.line, r.error, r.message.clone())).collect();
         let want = [
             (32, "duplicate_atena", "line 12"),
-            (102, "duplicate_atena", "line 7"),
             (172, "duplicate_coupon", "line 22"),
             (182, "duplicate_my_number", "line 42"),
-            (200, "duplicate_atena", "line 152"),
+            (202, "duplicate_atena", "line 7"),
+            (287, "duplicate_atena", "line 152"),
+            (300, "duplicate_atena", "line 142"),
         ];
         assert_eq!(got.len(), want.len(), "{got:?}");
         for ((line, error, message), (w_line, w_error, w_first)) in got.iter().zip(want) {
             assert_eq!((*line, *error), (w_line, w_error), "{got:?}");
             assert!(message.contains(w_first), "{message}");
         }
-        assert_eq!((report.inserted, report.rejected_total, report.committed), (195, 5, true));
-        assert_eq!(db.resident_count(), 195);
+        assert_eq!((report.inserted, report.rejected_total, report.committed), (294, 6, true));
+        assert_eq!(db.resident_count(), 294);
         // The import id and the time, bound once per statement, reach every row; each row
         // keeps its own line.
         let stamped = format!(
@@ -157,7 +161,7 @@ on_both_backends! {
              WHERE import_id = {} AND created_at = updated_at AND created_at > 1700000000",
             report.import_id
         );
-        assert_eq!(value_of(&mut db.raw(), &stamped), 195);
+        assert_eq!(value_of(&mut db.raw(), &stamped), 294);
         // The kept row is the first line's: its coupon, not the repeat's.
         let kept = residents::get(&mut db.conn(), &db.keys, "1010").unwrap().unwrap();
         assert_eq!(kept.coupons[0].number, format!("{:010}", 5_000_010));
@@ -166,7 +170,7 @@ on_both_backends! {
         diesel::connection::SimpleConnection::batch_execute(&mut db.raw(), wipe).unwrap();
         opts.mode = AllOrNothing;
         let report = vrs_node::import::import_residents(&mut db.conn(), &db.keys, &csv[..], &opts, None).unwrap();
-        assert_eq!((report.rejected_total, report.committed, db.resident_count()), (5, false, 0));
+        assert_eq!((report.rejected_total, report.committed, db.resident_count()), (6, false, 0));
     }
 
     fn a_first_load_leaves_the_migrated_indexes_behind(db) {
