@@ -54,3 +54,24 @@ on_both_backends! {
         assert!(stale.is_empty(), "classified columns that do not exist: {stale:?}");
     }
 }
+
+/// Every text column of the PostgreSQL schema compares byte by byte (`COLLATE "C"`), so that
+/// a database created under a locale (the postgres image's en_US.utf8, ja_JP.UTF-8) does
+/// not make every index comparison a strcoll call (migration 000009). The test database is
+/// created under the C locale itself, so a column left to the database's default shows
+/// here as having no collation of its own.
+#[test]
+fn every_text_column_compares_bytewise_on_postgres() {
+    let db = TestDb::new(Backend::Postgres);
+    let q = "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name NOT LIKE '__diesel%' \
+             AND data_type IN ('text', 'character varying', 'character') \
+             AND collation_name IS DISTINCT FROM 'C'";
+    let locale_bound: Vec<String> = diesel::sql_query(q)
+        .load::<Col>(&mut db.raw())
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{}.{}", r.t, r.c))
+        .collect();
+    assert!(locale_bound.is_empty(), "text columns without COLLATE \"C\": {locale_bound:?}");
+}
