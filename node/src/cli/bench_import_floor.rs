@@ -29,16 +29,17 @@ pub fn schema_floor(loaded: &Path, scratch: &Path, count: u64) -> anyhow::Result
     let (tables, indexes) = schema_of(loaded)?;
     let copies: String =
         TABLES.iter().map(|t| format!("INSERT INTO main.{t} SELECT * FROM src.{t};\n")).collect::<Vec<_>>().concat();
-    // The import's connection settings (db::Manager), its sorter settings for the index
+    // The import's connection settings (db::Manager, page size included), its sorter settings for the index
     // builds (import::bulk), and a clock read after BEGIN and after COMMIT: the CLI's own
     // start-up and its checkpoint on close stay outside the figure.
     let script = format!(
-        "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = NORMAL;\nPRAGMA cache_size = -65536;\n\
+        "PRAGMA page_size = {page_size};\nPRAGMA journal_mode = WAL;\nPRAGMA synchronous = NORMAL;\nPRAGMA cache_size = -65536;\n\
          PRAGMA foreign_keys = OFF;\nPRAGMA wal_autocheckpoint = 0;\n{tables}\
          ATTACH '{src}' AS src;\nBEGIN;\nSELECT 'clock', (julianday('now') - 2440587.5) * 86400.0;\n{copies}\
          PRAGMA threads = 2;\nPRAGMA cache_size = -8192;\n{indexes}COMMIT;\n\
          SELECT 'clock', (julianday('now') - 2440587.5) * 86400.0;\n",
         src = loaded.display().to_string().replace('\'', "''"),
+        page_size = crate::db::PAGE_SIZE,
     );
     let mut child = Command::new("sqlite3")
         .args(["-batch", "-list", "-separator", " "])

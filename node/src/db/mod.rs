@@ -147,12 +147,15 @@ impl DatabaseUrl {
 
 /// How long a SQLite connection waits for a lock before it reports the database busy.
 pub const BUSY_TIMEOUT_MS: u32 = 10_000;
-/// SQLite page size of a new database (SQLite's default is 4 KiB). With 8 KiB pages a
-/// 1 M-row first load has half the pages to split, balance and sort into: its three
-/// index builds took 3.46 / 2.76 / 2.81 s against 3.73 / 3.13 / 3.31 s (loads
-/// interleaved), and dose ingest did not slow (specs/benchmarks.md). A database created
-/// with another size keeps it.
-pub const PAGE_SIZE: u32 = 8192;
+/// SQLite page size of a new database (SQLite's default is 4 KiB). A first load appends
+/// rows and index entries in key order, so larger pages mean fewer pages to balance, sort
+/// into and frame in the WAL. 1 M residents, `vrs-node bench import`, builds interleaved
+/// round by round: 8 KiB 238k-290k rows/s, 16 KiB 263k-300k, 32 KiB 312k-334k, 64 KiB
+/// 285k-309k. The price is on random writes: a dose's commit frames whole pages, so the
+/// WAL takes ~4x the bytes per dose of 8 KiB pages (paced doses' median 1.0-1.3 ms became
+/// 1.7-1.9 ms, p99 unchanged, closed-loop throughput within noise; specs/benchmarks.md).
+/// A database created with another size keeps it (docs/operations.md says how to convert).
+pub const PAGE_SIZE: u32 = 32768;
 
 #[derive(Debug, Clone)]
 pub struct Manager {
@@ -400,7 +403,7 @@ mod tests {
         diesel::sql_query("PRAGMA page_size").get_result::<PageSize>(c).expect("page size").page_size
     }
 
-    /// A new database gets 8 KiB pages; one created with SQLite's default keeps its 4 KiB
+    /// A new database gets [`super::PAGE_SIZE`] pages; one created with SQLite's default keeps its 4 KiB
     /// and opens, migrates and takes writes as before.
     #[test]
     fn new_databases_get_the_page_size_and_old_ones_keep_theirs() {
