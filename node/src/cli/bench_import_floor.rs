@@ -29,9 +29,9 @@ pub fn schema_floor(loaded: &Path, scratch: &Path, count: u64) -> anyhow::Result
     let (tables, indexes) = schema_of(loaded)?;
     let copies: String =
         TABLES.iter().map(|t| format!("INSERT INTO main.{t} SELECT * FROM src.{t};\n")).collect::<Vec<_>>().concat();
-    // The import's connection settings (db::Manager, page size included), its sorter settings for the index
-    // builds (import::bulk), and a clock read after BEGIN and after COMMIT: the CLI's own
-    // start-up and its checkpoint on close stay outside the figure.
+    // The import's connection settings (db::Manager, page size included), its sorter
+    // settings for the index builds (import::bulk), and a clock read after BEGIN and after
+    // COMMIT: the CLI's own start-up and its checkpoint on close stay outside the figure.
     let script = format!(
         "PRAGMA page_size = {page_size};\nPRAGMA journal_mode = WAL;\nPRAGMA synchronous = NORMAL;\nPRAGMA cache_size = -65536;\n\
          PRAGMA foreign_keys = OFF;\nPRAGMA wal_autocheckpoint = 0;\n{tables}\

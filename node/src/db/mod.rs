@@ -403,8 +403,8 @@ mod tests {
         diesel::sql_query("PRAGMA page_size").get_result::<PageSize>(c).expect("page size").page_size
     }
 
-    /// A new database gets [`super::PAGE_SIZE`] pages; one created with SQLite's default keeps its 4 KiB
-    /// and opens, migrates and takes writes as before.
+    /// A new database gets [`super::PAGE_SIZE`] pages; one created with SQLite's default
+    /// keeps its 4 KiB and opens, migrates and takes writes as before.
     #[test]
     fn new_databases_get_the_page_size_and_old_ones_keep_theirs() {
         let dir = tempfile::tempdir().expect("temp dir");
