@@ -26,7 +26,6 @@ pub enum KeyError {
 pub struct NodeKeys {
     my_number_aead: aead::LessSafeKey,
     my_number_lookup: hmac::Key,
-    row_digest: hmac::Key,
     certificate_rid: hmac::Key,
     rng: SystemRandom,
 }
@@ -73,7 +72,6 @@ impl NodeKeys {
                 aead::UnboundKey::new(&aead::AES_256_GCM, &aead_key).expect("32-byte key"),
             ),
             my_number_lookup: hmac::Key::new(hmac::HMAC_SHA256, &derive(b"my-number lookup")),
-            row_digest: hmac::Key::new(hmac::HMAC_SHA256, &derive(b"row digest")),
             certificate_rid: hmac::Key::new(hmac::HMAC_SHA256, &derive(b"certificate rid")),
             rng: SystemRandom::new(),
         }
@@ -140,18 +138,6 @@ impl NodeKeys {
     pub fn certificate_rid(&self, atena: &str) -> String {
         let mac = hmac::sign(&self.certificate_rid, atena.as_bytes());
         crate::certificates::jose::b64(&mac.as_ref()[..8])
-    }
-
-    /// A 16-byte keyed digest of a row's canonical fields (separated by 0x1F).
-    pub fn row_digest(&self, fields: &[&str]) -> [u8; 16] {
-        // Joined first and signed in one call: fed field by field (two updates each), the
-        // digest's per-update work was ~5% of an import's parser thread.
-        let mut joined = Vec::with_capacity(fields.iter().map(|f| f.len() + 1).sum());
-        for f in fields {
-            joined.extend_from_slice(f.as_bytes());
-            joined.push(0x1f);
-        }
-        first_16(hmac::sign(&self.row_digest, &joined))
     }
 }
 

@@ -12,7 +12,6 @@ diesel::table! {
         sex -> SmallInt,
         status -> SmallInt,
         coupon_number -> Text,
-        row_digest -> Binary,
         import_id -> BigInt,
         import_line -> BigInt,
         created_at -> BigInt,

@@ -10,18 +10,19 @@ use diesel::sql_types::{BigInt, Binary, SmallInt, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
-/// Rows per statement: 14 parameters a resident makes 1,792, far below SQLite's limit of
-/// 32,766 host parameters. The writer thread's CPU for 1 M rows, three rounds each: 64
-/// rows 3.56-3.66 s, 128 rows 2.85-3.39 s, 256 rows 3.31-3.36 s, 512 rows 3.45-3.69 s.
+/// Rows per statement: 13 columns a resident make 1,664 parameters, far below SQLite's
+/// limit of 32,766. The writer thread's CPU for 1 M rows (then 14 columns), three rounds
+/// each: 64 rows 3.56-3.66 s, 128 rows 2.85-3.39 s, 256 rows 3.31-3.36 s, 512 rows
+/// 3.45-3.69 s.
 pub const ROWS: usize = 128;
 /// The rows of a batch after its last statement of [`ROWS`] go in statements of this
 /// many, the last few one by one: at most 7 + 15 statements for a batch's tail.
 pub const TAIL_ROWS: usize = 16;
 
-/// The first row's parameters are numbered 1–13 in column order: import_id is the 11th,
-/// the time (created_at, and updated_at after it) the 13th.
-const IMPORT_ID_AGAIN: &str = ", ?11, ";
-const NOW_AGAIN: &str = ", ?13";
+/// The first row's parameters are numbered 1–12 in column order: import_id is the 10th,
+/// the time (created_at, and updated_at after it) the 12th.
+const IMPORT_ID_AGAIN: &str = ", ?10, ";
+const NOW_AGAIN: &str = ", ?12";
 
 /// `INSERT INTO residents .. VALUES (..) x N ON CONFLICT DO NOTHING`: a row whose
 /// 個別宛名番号 is already in the table is skipped (the caller finds out which).
@@ -55,7 +56,7 @@ impl<const N: usize> QueryFragment<Sqlite> for ResidentRows<'_, N> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         out.push_sql(
             "INSERT INTO residents (atena, family_name, given_name, family_kana, given_kana, birth_date, sex, \
-             status, coupon_number, row_digest, import_id, import_line, created_at, updated_at) VALUES ",
+             status, coupon_number, import_id, import_line, created_at, updated_at) VALUES ",
         );
         for (i, (p, (sex, status, line))) in self.rows.iter().zip(&self.codes).enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
@@ -71,8 +72,6 @@ impl<const N: usize> QueryFragment<Sqlite> for ResidentRows<'_, N> {
             out.push_bind_param::<SmallInt, i16>(status)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, str>(r.coupon.as_str())?;
-            out.push_sql(", ");
-            out.push_bind_param::<Binary, [u8]>(&p.digest)?;
             // import_id and the two times are the same for every row: bound once, in the
             // first row, and named by number in the others (a plain `?` after them takes
             // the number after the highest used so far, so the numbering stays in step

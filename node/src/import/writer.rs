@@ -31,7 +31,6 @@ pub(super) struct NewResident<'a> {
     sex: i16,
     status: i16,
     coupon_number: &'a str,
-    row_digest: &'a [u8],
     import_id: i64,
     import_line: i64,
     created_at: i64,
@@ -54,10 +53,25 @@ struct Holder {
     line: i64,
 }
 
+/// A resident already in the register: the fields a row is compared with, and who holds
+/// the 個別宛名番号.
 struct Existing {
-    digest: Vec<u8>,
-    coupon: String,
+    fields: StoredFields,
     holder: Holder,
+}
+
+/// The stored columns an imported row sets (the My Number is compared through its
+/// look-up hash, see [`unchanged`]).
+#[derive(Queryable)]
+struct StoredFields {
+    family_name: String,
+    given_name: String,
+    family_kana: String,
+    given_kana: String,
+    birth_date: String,
+    sex: i16,
+    status: i16,
+    coupon: String,
 }
 
 enum Action {
@@ -75,16 +89,22 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
         .filter(residents::atena.eq_any(&atenas))
         .select((
             residents::atena,
-            residents::row_digest,
-            residents::coupon_number,
+            (
+                residents::family_name,
+                residents::given_name,
+                residents::family_kana,
+                residents::given_kana,
+                residents::birth_date,
+                residents::sex,
+                residents::status,
+                residents::coupon_number,
+            ),
             residents::import_id,
-            residents::import_line
+            residents::import_line,
         ))
-        .load::<(String, Vec<u8>, String, i64, i64)>(c))?
+        .load::<(String, StoredFields, i64, i64)>(c))?
     .into_iter()
-    .map(|(a, digest, coupon, import_id, line)| {
-        (a.clone(), Existing { digest, coupon, holder: Holder { atena: a, import_id, line } })
-    })
+    .map(|(a, fields, import_id, line)| (a.clone(), Existing { fields, holder: Holder { atena: a, import_id, line } }))
     .collect();
     let mut coupon_holders: HashMap<String, Holder> = with_conn!(conn, |c| residents::table
         .filter(residents::coupon_number.eq_any(&coupons))
@@ -154,8 +174,10 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
         }
         let action = match prior {
             None => Action::Insert,
-            Some(e) if e.digest == p.digest => Action::Touch,
-            Some(e) => Action::Update { old_coupon: (e.coupon != row.coupon.as_str()).then(|| e.coupon.clone()) },
+            Some(e) if unchanged(&e.fields, p, &mn_holders) => Action::Touch,
+            Some(e) => {
+                Action::Update { old_coupon: (e.fields.coupon != row.coupon.as_str()).then(|| e.fields.coupon.clone()) }
+            }
         };
         let me = Holder { atena: a.to_owned(), import_id, line };
         seen_atena.insert(a, line);
@@ -167,6 +189,29 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
     }
     write(conn, &actions, import_id, now, &mut out)?;
     Ok(out)
+}
+
+/// Whether writing `p` over the stored resident would change nothing. Every field is
+/// compared as stored (kana normalised, the date as ISO text), so a re-export that spells
+/// them differently is still unchanged. The My Number: an empty cell leaves the registered
+/// one in place (see [`update_one`]), so it changes nothing; a number changes nothing when
+/// its look-up hash is already this resident's (a hash another row of the file claimed
+/// has been refused before this is asked).
+fn unchanged(stored: &StoredFields, p: &Prepared, mn_holders: &HashMap<Vec<u8>, Holder>) -> bool {
+    let r = &p.row;
+    let my_number_same = match &p.my_number {
+        None => true,
+        Some(m) => mn_holders.get(m.lookup.as_slice()).is_some_and(|h| h.atena == r.atena.as_str()),
+    };
+    my_number_same
+        && stored.family_name == r.family_name
+        && stored.given_name == r.given_name
+        && stored.family_kana == r.family_kana
+        && stored.given_kana == r.given_kana
+        && stored.birth_date == p.birth_iso
+        && stored.sex == i16::from(r.sex.iso_code())
+        && stored.status == r.status as i16
+        && stored.coupon == r.coupon.as_str()
 }
 
 pub(super) fn first_registration_flag(line: u64) -> Rejection {
@@ -190,7 +235,6 @@ pub(super) fn new_resident(p: &Prepared, import_id: i64, now: i64) -> NewResiden
         sex: i16::from(r.sex.iso_code()),
         status: r.status as i16,
         coupon_number: r.coupon.as_str(),
-        row_digest: &p.digest,
         import_id,
         import_line: r.line as i64,
         created_at: now,
@@ -286,7 +330,6 @@ fn update_one(
             residents::sex.eq(r.sex),
             residents::status.eq(r.status),
             residents::coupon_number.eq(r.coupon_number),
-            residents::row_digest.eq(r.row_digest),
             residents::import_id.eq(import_id),
             residents::import_line.eq(r.import_line),
             residents::updated_at.eq(now),

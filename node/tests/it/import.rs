@@ -51,14 +51,34 @@ on_both_backends! {
     }
 
     fn an_empty_my_number_never_erases_one(db) {
-        db.import(&file(&[row(0)]), AllOrNothing).unwrap();
+        db.import(&file(&[row(0), row(1)]), AllOrNothing).unwrap();
+        // Row 0 as before but for the cell: nothing changes. Row 1 also has a new given name.
         let without = row(0).replace(&my_number(0), "");
-        let r = db.import(&file(&[without]), AllOrNothing).unwrap();
-        assert_eq!(r.updated, 1);
-        let v = residents::get(&mut db.conn(), &db.keys, "1000").unwrap().unwrap();
-        assert!(v.my_number.is_some());
-        let n = vrs_protocol::MyNumber::parse(&my_number(0)).unwrap();
-        assert_eq!(residents::find_by_my_number(&mut db.conn(), &db.keys, &n).unwrap().as_deref(), Some("1000"));
+        let renamed = row(1).replace(&my_number(1), "").replace("太郎", "次郎");
+        let r = db.import(&file(&[without, renamed]), AllOrNothing).unwrap();
+        assert_eq!((r.inserted, r.updated, r.unchanged), (0, 1, 1));
+        for (atena, i) in [("1000", 0), ("1001", 1)] {
+            let v = residents::get(&mut db.conn(), &db.keys, atena).unwrap().unwrap();
+            assert!(v.my_number.is_some());
+            let n = vrs_protocol::MyNumber::parse(&my_number(i)).unwrap();
+            assert_eq!(residents::find_by_my_number(&mut db.conn(), &db.keys, &n).unwrap().as_deref(), Some(atena));
+        }
+        assert_eq!(residents::get(&mut db.conn(), &db.keys, "1001").unwrap().unwrap().name.given, "次郎");
+    }
+
+    fn a_new_my_number_replaces_the_old_one_and_counts_as_updated(db) {
+        db.import(&file(&[row(0), row(1)]), AllOrNothing).unwrap();
+        let changed = row(0).replace(&my_number(0), &my_number(50));
+        let r = db.import(&file(&[changed, row(1)]), AllOrNothing).unwrap();
+        assert_eq!((r.inserted, r.updated, r.unchanged), (0, 1, 1));
+        let find = |i| {
+            let n = vrs_protocol::MyNumber::parse(&my_number(i)).unwrap();
+            residents::find_by_my_number(&mut db.conn(), &db.keys, &n).unwrap()
+        };
+        assert_eq!((find(50).as_deref(), find(0)), (Some("1000"), None));
+        // The same file again changes nothing.
+        let again = db.import(&file(&[row(0).replace(&my_number(0), &my_number(50)), row(1)]), AllOrNothing).unwrap();
+        assert_eq!((again.updated, again.unchanged), (0, 2));
     }
 
     fn all_or_nothing_writes_nothing_and_names_each_bad_row(db) {
