@@ -62,7 +62,8 @@ struct Existing {
 
 /// The stored columns an imported row sets (the My Number is compared through its
 /// look-up hash, see [`unchanged`]).
-#[derive(Queryable)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = residents)]
 struct StoredFields {
     family_name: String,
     given_name: String,
@@ -71,7 +72,7 @@ struct StoredFields {
     birth_date: String,
     sex: i16,
     status: i16,
-    coupon: String,
+    coupon_number: String,
 }
 
 enum Action {
@@ -87,21 +88,7 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
 
     let existing: HashMap<String, Existing> = with_conn!(conn, |c| residents::table
         .filter(residents::atena.eq_any(&atenas))
-        .select((
-            residents::atena,
-            (
-                residents::family_name,
-                residents::given_name,
-                residents::family_kana,
-                residents::given_kana,
-                residents::birth_date,
-                residents::sex,
-                residents::status,
-                residents::coupon_number,
-            ),
-            residents::import_id,
-            residents::import_line,
-        ))
+        .select((residents::atena, StoredFields::as_select(), residents::import_id, residents::import_line,))
         .load::<(String, StoredFields, i64, i64)>(c))?
     .into_iter()
     .map(|(a, fields, import_id, line)| (a.clone(), Existing { fields, holder: Holder { atena: a, import_id, line } }))
@@ -175,9 +162,9 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
         let action = match prior {
             None => Action::Insert,
             Some(e) if unchanged(&e.fields, p, &mn_holders) => Action::Touch,
-            Some(e) => {
-                Action::Update { old_coupon: (e.fields.coupon != row.coupon.as_str()).then(|| e.fields.coupon.clone()) }
-            }
+            Some(e) => Action::Update {
+                old_coupon: (e.fields.coupon_number != row.coupon.as_str()).then(|| e.fields.coupon_number.clone()),
+            },
         };
         let me = Holder { atena: a.to_owned(), import_id, line };
         seen_atena.insert(a, line);
@@ -211,7 +198,7 @@ fn unchanged(stored: &StoredFields, p: &Prepared, mn_holders: &HashMap<Vec<u8>, 
         && stored.birth_date == p.birth_iso
         && stored.sex == i16::from(r.sex.iso_code())
         && stored.status == r.status as i16
-        && stored.coupon == r.coupon.as_str()
+        && stored.coupon_number == r.coupon.as_str()
 }
 
 pub(super) fn first_registration_flag(line: u64) -> Rejection {
