@@ -88,7 +88,7 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
 
     let existing: HashMap<String, Existing> = with_conn!(conn, |c| residents::table
         .filter(residents::atena.eq_any(&atenas))
-        .select((residents::atena, StoredFields::as_select(), residents::import_id, residents::import_line,))
+        .select((residents::atena, StoredFields::as_select(), residents::import_id, residents::import_line))
         .load::<(String, StoredFields, i64, i64)>(c))?
     .into_iter()
     .map(|(a, fields, import_id, line)| (a.clone(), Existing { fields, holder: Holder { atena: a, import_id, line } }))
