@@ -185,20 +185,21 @@ pub fn apply_batch(conn: &mut DbConn, batch: &[Prepared], import_id: i64, now: i
 /// its look-up hash is already this resident's (a hash another row of the file claimed
 /// has been refused before this is asked).
 fn unchanged(stored: &StoredFields, p: &Prepared, mn_holders: &HashMap<Vec<u8>, Holder>) -> bool {
-    let r = &p.row;
     let my_number_same = match &p.my_number {
         None => true,
-        Some(m) => mn_holders.get(m.lookup.as_slice()).is_some_and(|h| h.atena == r.atena.as_str()),
+        Some(m) => mn_holders.get(m.lookup.as_slice()).is_some_and(|h| h.atena == p.row.atena.as_str()),
     };
+    // Compared with the values an insert or update would write (import id and times aside).
+    let new = new_resident(p, 0, 0);
     my_number_same
-        && stored.family_name == r.family_name
-        && stored.given_name == r.given_name
-        && stored.family_kana == r.family_kana
-        && stored.given_kana == r.given_kana
-        && stored.birth_date == p.birth_iso
-        && stored.sex == i16::from(r.sex.iso_code())
-        && stored.status == r.status as i16
-        && stored.coupon_number == r.coupon.as_str()
+        && stored.family_name == new.family_name
+        && stored.given_name == new.given_name
+        && stored.family_kana == new.family_kana
+        && stored.given_kana == new.given_kana
+        && stored.birth_date == new.birth_date
+        && stored.sex == new.sex
+        && stored.status == new.status
+        && stored.coupon_number == new.coupon_number
 }
 
 pub(super) fn first_registration_flag(line: u64) -> Rejection {
