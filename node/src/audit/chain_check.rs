@@ -38,12 +38,14 @@ pub struct Restore {
 }
 
 impl Restore {
-    fn from_receipt(seq: i64, row: &ChainRow) -> Option<Restore> {
+    pub fn from_receipt(seq: i64, row: &ChainRow) -> Option<Restore> {
         let detail = row.detail.as_deref()?;
         let value = |key: &str| detail.split(' ').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='));
+        // Receipts before restored_at_ms was written have the entry's second only: its end.
+        let at_end_of_second = || u64::try_from(row.at).ok().map(|s| s.saturating_mul(1000).saturating_add(999));
         Some(Restore {
             seq,
-            restored_at_ms: u64::try_from(row.at).ok()?.saturating_mul(1000).saturating_add(999),
+            restored_at_ms: value("restored_at_ms").and_then(|v| v.parse().ok()).or_else(at_end_of_second)?,
             taken_at_ms: value("taken_at_ms")?.parse().ok()?,
             head_seq: value("head_seq")?.parse().ok()?,
         })

@@ -48,7 +48,9 @@ pub fn make(
         if last.as_ref().is_some_and(|l| covers(l, &state)) || (last.is_none() && state.head_seq == 0) {
             return Ok(None);
         }
-        recheck_since(c, &state, last.as_ref())?;
+        if let Err(refused) = recheck_since(c, &state, last.as_ref()) {
+            recheck_past_restores(c, own, &state, last.as_ref(), refused)?;
+        }
         Ok(Some(Checkpoint {
             municipality: own,
             seq: last.map_or(1, |l| l.signed.checkpoint.seq + 1),
@@ -66,6 +68,33 @@ pub fn make(
 fn covers(last: &LocalCheckpoint, state: &ChainState) -> bool {
     let c = &last.signed.checkpoint;
     i64::try_from(c.entries).is_ok_and(|e| e == state.head_seq) && c.head == state.head_hash
+}
+
+/// A database restored from a backup can hold, as its latest, the coordinator's copy of a
+/// checkpoint of entries the restore lost (fetched on start, to number on after it): it
+/// says nothing about this log. Rechecks from the latest checkpoint no restore recorded in
+/// the chain lost — the same receipts `audit verify` reads — or returns `refused`.
+fn recheck_past_restores(
+    c: &mut DbConn,
+    own: MunicipalityCode,
+    state: &ChainState,
+    last: Option<&LocalCheckpoint>,
+    refused: CheckpointError,
+) -> Result<(), CheckpointError> {
+    let restores = access_chain::restores(c)?;
+    if restores.is_empty() {
+        return Err(refused);
+    }
+    let kept = |l: &LocalCheckpoint| {
+        let cp = &l.signed.checkpoint;
+        let entries = i64::try_from(cp.entries).unwrap_or(i64::MAX);
+        !restores.iter().any(|r| r.lost(entries, cp.at_ms))
+    };
+    let base = audit_checkpoints::all(c, own)?.into_iter().rev().find(kept);
+    if base.as_ref().map(|b| b.signed.checkpoint.seq) == last.map(|l| l.signed.checkpoint.seq) {
+        return Err(refused);
+    }
+    recheck_since(c, state, base.as_ref())
 }
 
 /// Recomputes the entries after the previous checkpoint (or after the anchor, when there

@@ -157,7 +157,7 @@ fn check_and_record(data_dir: &Path, manifest: &Manifest, actor: &str) -> anyhow
         "sqlite" => (manifest.taken_at_ms, manifest.access_log_head_seq),
         _ => dump_point(&mut conn)?,
     };
-    let detail = format!("taken_at_ms={taken_at_ms} head_seq={head_seq}");
+    let detail = format!("taken_at_ms={taken_at_ms} head_seq={head_seq} restored_at_ms={}", vrs_protocol::now_ms());
     access_log::record(
         &mut conn,
         access_log::Entry { actor, role: "admin", action: RESTORED_ACTION, atena: None, detail: Some(detail) },

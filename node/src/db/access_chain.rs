@@ -5,6 +5,7 @@ use super::access_log::{LogRow, hash32};
 use super::schema::{access_log, access_log_chain};
 use super::{DbConn, DbError};
 use crate::audit::chain;
+use crate::audit::chain_check::Restore;
 use diesel::prelude::*;
 
 /// The head row: the last position handed out with its hash, and where the chain starts.
@@ -51,6 +52,18 @@ pub fn page(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<ChainRow>, 
         .order(access_log::seq)
         .limit(limit)
         .load(conn)?)
+}
+
+/// The restores from a backup the chain records, oldest first. Read only when a checkpoint
+/// does not fit the log (a scan: the receipts are few and `action` is not indexed).
+pub fn restores(conn: &mut DbConn) -> Result<Vec<Restore>, DbError> {
+    let rows: Vec<ChainRow> = access_log::table
+        .select(LogRow::as_select())
+        .filter(access_log::action.eq(crate::backup::RESTORED_ACTION))
+        .filter(access_log::seq.is_not_null())
+        .order(access_log::seq)
+        .load(conn)?;
+    Ok(rows.iter().filter_map(|r| Restore::from_receipt(r.seq?, r)).collect())
 }
 
 /// Rows without a chain position: only a write that bypassed the node leaves one.

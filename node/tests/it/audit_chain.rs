@@ -66,6 +66,20 @@ fn rehash_from(db: &TestDb, from: i64) {
         .unwrap();
 }
 
+/// What restoring a backup taken at `checkpoint` does to the log: the entries after it
+/// are gone and the head is where the checkpoint saw it; later local checkpoints too.
+fn back_to(db: &TestDb, checkpoint: &SignedCheckpoint) {
+    use vrs_node::db::schema::{access_log as t, access_log_chain as c, audit_checkpoints as a};
+    let entries = checkpoint.checkpoint.entries as i64;
+    let mut conn = db.raw();
+    diesel::delete(t::table.filter(t::seq.gt(entries))).execute(&mut conn).unwrap();
+    diesel::delete(a::table.filter(a::seq.gt(checkpoint.checkpoint.seq as i64))).execute(&mut conn).unwrap();
+    diesel::update(c::table.find(1i16))
+        .set((c::head_seq.eq(entries), c::head_hash.eq(checkpoint.checkpoint.head.to_vec())))
+        .execute(&mut conn)
+        .unwrap();
+}
+
 fn first(report: &Report) -> &Break {
     report.first_break().unwrap_or_else(|| panic!("the change was not found:\n{}", report.render()))
 }
@@ -189,7 +203,44 @@ on_both_backends! {
         ));
     }
 
-    fn a_tail_truncated_after_a_checkpoint_is_found(db) {
+    fn a_node_restored_from_a_backup_signs_on_past_the_checkpoints_the_restore_lost(db) {
+        let key = SigningKey::generate().unwrap();
+        let now = vrs_protocol::now_ms();
+        let mut conn = db.conn();
+        log(&mut conn, 4, "resident.read");
+        let in_backup = checkpoint::make(&mut conn, own(), &key, now - 20_000).unwrap().unwrap();
+        audit_checkpoints::acknowledge(&mut conn, 1).unwrap();
+        // After the backup was taken the node went on and the coordinator confirmed a
+        // checkpoint of entries 5 to 7; then the node was restored from the backup.
+        log(&mut conn, 3, "resident.read");
+        let lost = checkpoint::make(&mut conn, own(), &key, now - 5_000).unwrap().unwrap();
+        drop(conn);
+        back_to(&db, &in_backup);
+        // The restored node writes more than was lost, then fetches the coordinator's
+        // copies (as it does on start) and so holds checkpoint 2 as its latest.
+        let mut conn = db.conn();
+        log(&mut conn, 10, "vaccination.read");
+        audit_checkpoints::insert(&mut conn, &lost, Some(1)).unwrap();
+        // Without a restore receipt that is a rewrite of entries 5 to 7: no signature.
+        let refused = checkpoint::make(&mut conn, own(), &key, now);
+        assert!(matches!(refused, Err(checkpoint::CheckpointError::Tampered { from: 7, to: 14 })), "{refused:?}");
+        let receipt = Entry {
+            actor: "operator",
+            role: "admin",
+            action: vrs_node::backup::RESTORED_ACTION,
+            atena: None,
+            detail: Some(format!("taken_at_ms={} head_seq=4 restored_at_ms={}", now - 10_000, now - 1_000)),
+        };
+        access_log::record(&mut conn, receipt).unwrap();
+        let next = checkpoint::make(&mut conn, own(), &key, now).unwrap().expect("a checkpoint after the restore");
+        assert_eq!((next.checkpoint.seq, next.checkpoint.entries), (3, 15));
+        let held = [in_backup, lost, next];
+        let report = check(&mut conn, &key, Some(&held));
+        assert!(report.is_intact(), "{}", report.render());
+        assert_eq!((report.checkpoints.matched, report.checkpoints.lost_in_restore), (2, 1), "{}", report.render());
+    }
+
+        fn a_tail_truncated_after_a_checkpoint_is_found(db) {
         let key = SigningKey::generate().unwrap();
         let mut conn = db.conn();
         log(&mut conn, 12, "resident.read");
