@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Binary, SmallInt, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
-/// Rows per statement: 13 columns a resident make 1,664 parameters, far below SQLite's
+/// Rows per statement: 13 columns per resident make 1,664 parameters, far below SQLite's
 /// limit of 32,766. The writer thread's CPU for 1 M rows (then 14 columns), three rounds
 /// each: 64 rows 3.56-3.66 s, 128 rows 2.85-3.39 s, 256 rows 3.31-3.36 s, 512 rows
 /// 3.45-3.69 s.
